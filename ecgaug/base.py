@@ -1,0 +1,532 @@
+"""The scikit-learn / imbalanced-learn face shared by every ecgaug generator.
+
+A concrete generator (:class:`~ecgaug.generators.CGANSampler`, ...) writes only
+its networks and its training step; this module owns input validation,
+``sampling_strategy``, label encoding, scaling, the epoch loop with its progress
+bar and callbacks, divergence detection, batched sampling, ``save``/``load`` and
+determinism.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import importlib
+import math
+import time
+import warnings
+from collections.abc import Iterator
+from numbers import Integral
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from imblearn.over_sampling.base import BaseOverSampler
+from imblearn.utils import check_sampling_strategy, check_target_type
+from sklearn.base import _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+from tqdm.auto import tqdm
+
+from ecgaug._utils import atomic_path, check_finite, resolve_device, torch_generator
+
+__all__ = ["BaseGenerativeSampler", "TrainingDivergedError"]
+
+_FORMAT = "ecgaug.sampler/1"
+
+
+class TrainingDivergedError(RuntimeError):
+    """A generator's loss became NaN or infinite during training."""
+
+
+class BaseGenerativeSampler(BaseOverSampler):
+    """Base class of the class-conditional generative samplers.
+
+    Warning: this class should not be used directly; use a derived sampler.
+
+    A subclass declares ``_presets`` (``{"cpu": {...}, "paper": {...}}``: every
+    architecture and optimisation setting, each also a constructor parameter
+    whose default ``None`` means "take it from the preset"), ``_module_names``
+    (the fitted ``torch.nn.Module`` attributes that ``save`` keeps) and
+    implements three hooks:
+
+    - ``_build(config, n_timesteps, n_classes)``: create the networks and
+      optimisers (attributes ending in ``_``) on ``self.device_``;
+    - ``_train_step(x, y)``: one optimisation step on a batch ``x`` of shape
+      ``(B, n_leads, T)`` scaled to ``[-1, 1]`` and encoded labels ``y`` of shape
+      ``(B,)``; returns a dict of float losses;
+    - ``_generate(y, generator)``: a batch of beats ``(B, n_leads, T)`` in
+      ``[-1, 1]`` for encoded labels ``y``, drawing all noise from the CPU
+      ``torch.Generator`` ``generator``.
+    """
+
+    _presets: ClassVar[dict[str, dict[str, Any]]] = {}
+    _module_names: ClassVar[tuple[str, ...]] = ()
+    _min_samples_per_class: ClassVar[int] = 2
+    _sampling_type = "over-sampling"
+
+    _parameter_constraints: ClassVar[dict] = {
+        **BaseOverSampler._parameter_constraints,
+        "preset": [StrOptions({"cpu", "paper"})],
+        "n_epochs": [Interval(Integral, 1, None, closed="left"), None],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "n_leads": [Interval(Integral, 1, None, closed="left")],
+        "device": [str, torch.device],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+        "callbacks": [list, tuple, None],
+    }
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Train the class-conditional generative model on all classes of ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_leads * n_timesteps)
+            Beats, lead-major when ``n_leads > 1``. float32 stays float32.
+        y : array-like of shape (n_samples,)
+            Class labels (any type).
+
+        Returns
+        -------
+        self : object
+            The fitted sampler.
+        """
+        X, y, _ = self._check_X_y(X, y)
+        self.sampling_strategy_ = check_sampling_strategy(
+            self.sampling_strategy, y, self._sampling_type
+        )
+        self._train(X, y)
+        return self
+
+    def _fit_resample(self, X, y):
+        self._train(X, y)
+        labels = np.concatenate(
+            [
+                np.full(int(n), c, dtype=y.dtype)
+                for c, n in self.sampling_strategy_.items()
+            ]
+            + [np.empty(0, dtype=y.dtype)]
+        )
+        if len(labels) == 0:
+            return X.copy(), y.copy()
+        X_new, y_new = self.sample(len(labels), y=labels)
+        return np.vstack([X, X_new]), np.concatenate([y, y_new])
+
+    def _check_X_y(self, X, y, accept_sparse=None):
+        check_classification_targets(y)
+        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        X, y = validate_data(
+            self,
+            X=X,
+            y=y,
+            reset=not self._continues_training(),
+            dtype=(np.float64, np.float32),
+            ensure_min_samples=2,
+        )
+        check_finite(X)
+        n_features = X.shape[1]
+        if n_features % self.n_leads:
+            raise ValueError(
+                f"X has {n_features} features, which is not a multiple of "
+                f"n_leads={self.n_leads}; X must be (n_samples, n_leads * n_timesteps)."
+            )
+        return X, y, binarize_y
+
+    def _continues_training(self) -> bool:
+        return bool(self.warm_start) and hasattr(self, "classes_")
+
+    def _check_class_sizes(self, y: np.ndarray) -> None:
+        classes, counts = np.unique(y, return_counts=True)
+        if len(classes) < 2:
+            raise ValueError(
+                f"y has a single class ({classes[0]!r}); a class-conditional "
+                "generator needs at least two classes."
+            )
+        small = {
+            c: int(k)
+            for c, k in zip(classes, counts)
+            if k < self._min_samples_per_class
+        }
+        if small:
+            raise ValueError(
+                f"Class(es) {small} have fewer than "
+                f"{self._min_samples_per_class} beats, "
+                f"the least {type(self).__name__} needs to learn a class; drop them "
+                "or collect more beats."
+            )
+
+    def _resolve_config(self) -> dict[str, Any]:
+        """Merge the preset with the parameters the user set explicitly."""
+        preset = self._presets[self.preset]
+        return {
+            k: (v if getattr(self, k, None) is None else getattr(self, k))
+            for k, v in preset.items()
+        }
+
+    # ---------------------------------------------------------------- train
+    def _train(self, X: np.ndarray, y: np.ndarray) -> None:
+        self._check_class_sizes(y)
+        continuing = self._continues_training()
+        if continuing:
+            y_enc = self._encode(y)
+            if X.shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"X has {X.shape[1]} features but this sampler was fitted on "
+                    f"{self.n_features_in_}; warm_start needs the same beat length."
+                )
+        else:
+            self._init_fitted_state(X, y)
+            y_enc = self._encode(y)
+        config = self.config_
+        device = self.device_
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(0, 2**31 - 1))
+        x_all = torch.from_numpy(self._scale(X)).to(device)
+        y_all = torch.from_numpy(y_enc).to(device)
+        n, batch_size = len(X), min(int(config["batch_size"]), len(X))
+        steps = max(1, n // batch_size)
+        fork_devices = [device.index or 0] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=fork_devices):
+            torch.manual_seed(seed)
+            if not continuing:
+                self._build(config, self.n_timesteps_, len(self.classes_))
+                self.history_ = []
+            self._set_train_mode(True)
+            callbacks = list(self.callbacks or ())
+            for cb in callbacks:
+                cb.on_train_begin(self)
+            bar = tqdm(
+                range(int(config["n_epochs"])),
+                desc=type(self).__name__,
+                disable=not self.verbose,
+                unit="epoch",
+            )
+            start = time.perf_counter()
+            for _ in bar:
+                perm = torch.from_numpy(rng.permutation(n)).to(device)
+                sums: dict[str, float] = {}
+                for step in range(steps):
+                    idx = perm[step * batch_size : (step + 1) * batch_size]
+                    losses = self._train_step(x_all[idx], y_all[idx])
+                    self._check_losses(losses, len(self.history_), step)
+                    for k, v in losses.items():
+                        sums[k] = sums.get(k, 0.0) + float(v)
+                logs = {k: v / steps for k, v in sums.items()}
+                logs["epoch"] = len(self.history_) + 1
+                logs["time"] = time.perf_counter() - start
+                self.history_.append(logs)
+                bar.set_postfix(
+                    {
+                        k: f"{v:.3g}"
+                        for k, v in logs.items()
+                        if k not in ("epoch", "time")
+                    }
+                )
+                for cb in callbacks:
+                    cb.on_epoch_end(self, logs)
+            self._set_train_mode(False)
+            for cb in callbacks:
+                cb.on_train_end(self)
+        self.n_epochs_ = len(self.history_)
+
+    def _init_fitted_state(self, X: np.ndarray, y: np.ndarray) -> None:
+        self.classes_, counts = np.unique(y, return_counts=True)
+        self.class_counts_ = counts.astype(np.int64)
+        self.n_timesteps_ = X.shape[1] // self.n_leads
+        lo, hi = float(X.min()), float(X.max())
+        if hi - lo < 1e-12:
+            raise ValueError(
+                "X is constant; there is nothing for a generator to learn."
+            )
+        self.data_range_ = (lo, hi)
+        self.dtype_ = X.dtype
+        self.config_ = self._resolve_config()
+        self.device_ = resolve_device(self.device)
+
+    def _check_losses(self, losses: dict[str, float], epoch: int, step: int) -> None:
+        bad = {k: v for k, v in losses.items() if not math.isfinite(float(v))}
+        if bad:
+            raise TrainingDivergedError(
+                f"{type(self).__name__} diverged at epoch {epoch + 1}, "
+                f"step {step + 1}: "
+                f"{bad}. Lower the learning rates, raise batch_size, or check X for "
+                "extreme values."
+            )
+
+    def _set_train_mode(self, mode: bool) -> None:
+        for name in self._module_names:
+            getattr(self, name).train(mode)
+
+    # -------------------------------------------------------------- scaling
+    def _scale(self, X: np.ndarray) -> np.ndarray:
+        lo, hi = self.data_range_
+        x = (2.0 * (X - lo) / (hi - lo) - 1.0).astype(np.float32, copy=False)
+        return x.reshape(len(X), self.n_leads, -1)
+
+    def _unscale(self, x: torch.Tensor) -> np.ndarray:
+        lo, hi = self.data_range_
+        x = x.float().clamp(-1.0, 1.0).reshape(len(x), -1).cpu().numpy()
+        return ((x + 1.0) * 0.5 * (hi - lo) + lo).astype(self.dtype_, copy=False)
+
+    def _encode(self, labels) -> np.ndarray:
+        labels = np.asarray(labels)
+        idx = np.searchsorted(self.classes_, labels)
+        idx = np.clip(idx, 0, len(self.classes_) - 1)
+        unknown = self.classes_[idx] != labels
+        if np.any(unknown):
+            raise ValueError(
+                f"Unknown class label(s) {sorted(set(labels[unknown].tolist()))}; "
+                f"this sampler was fitted on classes {self.classes_.tolist()}."
+            )
+        return idx.astype(np.int64)
+
+    def _autocast(self):
+        if self.device_.type == "cuda":
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    # ------------------------------------------------------------- sampling
+    def _sample_labels(
+        self, n_samples: int, y, rng: np.random.RandomState
+    ) -> np.ndarray:
+        if y is None:
+            prior = self.class_counts_ / self.class_counts_.sum()
+            return self.classes_[
+                rng.choice(len(self.classes_), size=n_samples, p=prior)
+            ]
+        y = np.asarray(y)
+        if y.ndim == 0:
+            return np.full(n_samples, y.item(), dtype=self.classes_.dtype)
+        if y.shape != (n_samples,):
+            raise ValueError(
+                f"y must be one label or an array of n_samples={n_samples} "
+                f"labels; got shape {y.shape}."
+            )
+        return y
+
+    def iter_sample(
+        self,
+        n_samples: int,
+        y=None,
+        *,
+        batch_size: int | None = None,
+        random_state=None,
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Draw beats batch by batch, holding only one batch in memory.
+
+        Parameters and randomness are those of :meth:`sample`, which this
+        generator underlies: concatenating its batches gives ``sample``'s output.
+
+        Yields
+        ------
+        X_batch : ndarray of shape (n_batch, n_features_in_)
+        y_batch : ndarray of shape (n_batch,)
+        """
+        check_is_fitted(self, "classes_")
+        if not isinstance(n_samples, Integral) or n_samples < 0:
+            raise ValueError(
+                f"n_samples must be a non-negative integer, got {n_samples!r}."
+            )
+        rs = self.random_state if random_state is None else random_state
+        rng = check_random_state(rs)
+        labels = self._sample_labels(int(n_samples), y, rng)
+        codes = self._encode(labels)
+        gen = torch_generator(rng)
+        batch = int(batch_size or self.config_.get("sample_batch_size", 1024))
+        self._set_train_mode(False)
+        with torch.inference_mode(), self._autocast():
+            for start in range(0, len(codes), batch):
+                yb = torch.from_numpy(codes[start : start + batch]).to(self.device_)
+                xb = self._generate(yb, gen)
+                yield self._unscale(xb), labels[start : start + batch]
+
+    def sample(
+        self,
+        n_samples: int,
+        y=None,
+        *,
+        batch_size: int | None = None,
+        random_state=None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Generate ``n_samples`` beats of the requested classes.
+
+        Parameters
+        ----------
+        n_samples : int
+            Number of beats.
+        y : label, array-like of shape (n_samples,) or None, default=None
+            One class label for all beats, one label per beat, or ``None`` to
+            draw labels with the class proportions seen in ``fit``.
+        batch_size : int, default=None
+            Beats generated per forward pass (the preset's
+            ``sample_batch_size`` when None). Memory is bounded by the batch,
+            plus the returned array.
+        random_state : int, RandomState instance or None, default=None
+            Seed of this draw; ``None`` uses the sampler's ``random_state``, so
+            that an integer ``random_state`` gives the same beats on every call
+            (as :meth:`sklearn.mixture.GaussianMixture.sample`). Pass another
+            seed for an independent draw.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features_in_)
+            Generated beats, in the dtype and value range of the training data.
+        y : ndarray of shape (n_samples,)
+            Their class labels.
+        """
+        check_is_fitted(self, "classes_")
+        X = np.empty((int(n_samples), self.n_features_in_), dtype=self.dtype_)
+        ys = []
+        start = 0
+        for xb, yb in self.iter_sample(
+            n_samples, y, batch_size=batch_size, random_state=random_state
+        ):
+            X[start : start + len(xb)] = xb
+            ys.append(yb)
+            start += len(xb)
+        labels = np.concatenate(ys) if ys else np.empty(0, dtype=self.classes_.dtype)
+        return X, labels
+
+    # ------------------------------------------------------- persistence
+    def save(self, path) -> None:
+        """Write the fitted sampler (configuration and weights) to ``path``, atomically.
+
+        The file is read back with :meth:`load`, which uses
+        ``torch.load(weights_only=True)``: it holds only tensors and plain
+        Python values. Callbacks, callables and ``RandomState`` instances are
+        not saved (a warning says which).
+        """
+        check_is_fitted(self, "classes_")
+        payload = {
+            "format": _FORMAT,
+            "class": f"{type(self).__module__}.{type(self).__qualname__}",
+            "params": self._plain_params(),
+            "fitted": {
+                "classes": self.classes_.tolist(),
+                "class_counts": self.class_counts_.tolist(),
+                "n_features_in": int(self.n_features_in_),
+                "n_timesteps": int(self.n_timesteps_),
+                "data_range": list(self.data_range_),
+                "dtype": np.dtype(self.dtype_).name,
+                "config": copy.deepcopy(self.config_),
+                "sampling_strategy": {
+                    _plain(k): int(v) for k, v in self.sampling_strategy_.items()
+                },
+                "history": [dict(h) for h in getattr(self, "history_", [])],
+            },
+            "modules": {
+                name: getattr(self, name).state_dict() for name in self._module_names
+            },
+        }
+        with atomic_path(path) as tmp:
+            torch.save(payload, tmp)
+
+    @classmethod
+    def load(cls, path, *, device: str | None = None):
+        """Load a sampler written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file.
+        device : str, default=None
+            Where to put the networks; ``None`` keeps the saved ``device``
+            parameter (``"auto"`` by default).
+
+        Returns
+        -------
+        sampler : BaseGenerativeSampler
+            A fitted sampler that draws the same beats as the one saved.
+        """
+        try:
+            payload = torch.load(path, map_location="cpu", weights_only=True)
+        except FileNotFoundError:
+            raise
+        except Exception as exc:  # a truncated or foreign file
+            raise ValueError(
+                f"{path} is not a readable ecgaug sampler file ({exc})."
+            ) from exc
+        if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
+            raise ValueError(f"{path} is not an ecgaug sampler file.")
+        klass = _import_class(payload["class"])
+        if not issubclass(klass, cls):
+            raise TypeError(f"{path} holds a {klass.__name__}, not a {cls.__name__}.")
+        params = dict(payload["params"])
+        if device is not None:
+            params["device"] = device
+        est = klass(**params)
+        fitted = payload["fitted"]
+        est.classes_ = np.asarray(fitted["classes"])
+        est.class_counts_ = np.asarray(fitted["class_counts"], dtype=np.int64)
+        est.n_features_in_ = fitted["n_features_in"]
+        est.n_timesteps_ = fitted["n_timesteps"]
+        est.data_range_ = tuple(fitted["data_range"])
+        est.dtype_ = np.dtype(fitted["dtype"])
+        est.config_ = fitted["config"]
+        est.sampling_strategy_ = dict(fitted["sampling_strategy"])
+        est.history_ = fitted["history"]
+        est.n_epochs_ = len(est.history_)
+        est.device_ = resolve_device(est.device)
+        with torch.random.fork_rng(devices=[]):
+            est._build(est.config_, est.n_timesteps_, len(est.classes_))
+        for name in klass._module_names:
+            getattr(est, name).load_state_dict(payload["modules"][name])
+        est._set_train_mode(False)
+        return est
+
+    def _plain_params(self) -> dict[str, Any]:
+        params, dropped = {}, []
+        for k, v in self.get_params(deep=False).items():
+            if v is None or isinstance(v, bool | int | float | str):
+                params[k] = v
+            elif isinstance(v, dict) and all(isinstance(x, int | str) for x in v):
+                params[k] = {_plain(a): _plain(b) for a, b in v.items()}
+            elif isinstance(v, torch.device):
+                params[k] = str(v)
+            else:
+                params[k] = None
+                dropped.append(k)
+        if dropped:
+            warnings.warn(
+                f"save() does not keep {dropped} (not plain values); "
+                "they load as None.",
+                UserWarning,
+                stacklevel=3,
+            )
+        return params
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        tags.input_tags.allow_nan = False
+        tags.non_deterministic = False
+        return tags
+
+    # ------------------------------------------------------------- hooks
+    def _build(self, config: dict[str, Any], n_timesteps: int, n_classes: int) -> None:
+        raise NotImplementedError
+
+    def _train_step(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+        raise NotImplementedError
+
+    def _generate(self, y: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        raise NotImplementedError
+
+
+def _plain(v):
+    """numpy scalars → Python scalars, for files read with ``weights_only=True``."""
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _import_class(qualified: str):
+    module, _, name = qualified.rpartition(".")
+    if not module.startswith("ecgaug."):
+        raise ValueError(
+            f"Refusing to load class {qualified!r}: not an ecgaug sampler."
+        )
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,178 @@
+"""Reading WFDB records and annotations with ``wfdb``, refusing damaged files.
+
+Every read checks what the WFDB format itself lets us check: the signal file is
+as long as the header says (a truncated ``.dat`` would otherwise surface as a
+reshape error deep inside ``wfdb``), and the 16-bit sum of every signal equals
+the checksum written in the header. Failures are ``ValueError`` s that name the
+file and the fix; a missing file is a ``FileNotFoundError``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import wfdb
+
+__all__ = [
+    "read_annotation",
+    "read_header",
+    "read_signal",
+    "record_files",
+    "signal_to_physical",
+]
+
+# Bytes per sample of the WFDB storage formats whose size is fixed
+# (https://physionet.org/physiotools/wag/signal-5.htm). Compressed FLAC formats
+# (508, 516, 524) have no fixed size and are not length-checked.
+_BYTES_PER_SAMPLE = {
+    "8": 1,
+    "16": 2,
+    "24": 3,
+    "32": 4,
+    "61": 2,
+    "80": 1,
+    "160": 2,
+    "212": 1.5,
+    "310": 4 / 3,
+    "311": 4 / 3,
+}
+
+_REDOWNLOAD = (
+    "Delete it and call the loader with download_if_missing=True to fetch a fresh "
+    "copy from PhysioNet, or replace it with PhysioNet's file."
+)
+
+
+def _record_path(db_dir: Path, record: str) -> Path:
+    return Path(db_dir) / record
+
+
+def read_header(db_dir: Path, record: str) -> wfdb.Record:
+    """Read the header (``.hea``) of ``record`` in ``db_dir``.
+
+    Raises ``FileNotFoundError`` when it is absent and ``ValueError`` when
+    ``wfdb`` cannot parse it.
+    """
+    path = _record_path(db_dir, record).with_name(Path(record).name + ".hea")
+    if not path.is_file():
+        raise FileNotFoundError(f"WFDB header {path} not found.")
+    try:
+        return wfdb.rdheader(str(path.with_suffix("")))
+    except Exception as exc:  # wfdb raises bare Exceptions on malformed headers
+        raise ValueError(f"Cannot parse the WFDB header {path}: {exc}. {_REDOWNLOAD}") from exc
+
+
+def record_files(
+    db_dir: Path, record: str, *, annotator: str | None = None
+) -> list[Path]:
+    """The files that make up ``record``: header, signal files, annotation file.
+
+    Signal file names come from the header, so the header must exist; a missing
+    header gives only the header itself (the rest cannot be known without it).
+    """
+    rec_path = _record_path(db_dir, record)
+    header_path = rec_path.with_name(rec_path.name + ".hea")
+    if not header_path.is_file():
+        return [header_path]
+    header = read_header(db_dir, record)
+    files = [header_path]
+    for name in dict.fromkeys(header.file_name or ()):
+        files.append(rec_path.parent / name)
+    if annotator is not None:
+        files.append(rec_path.with_name(f"{rec_path.name}.{annotator}"))
+    return files
+
+
+def _check_signal_files(header: wfdb.Record, db_dir: Path, record: str) -> None:
+    """Raise if a signal file is missing or shorter than the header says."""
+    parent = _record_path(db_dir, record).parent
+    if header.sig_len is None:
+        return
+    for name in dict.fromkeys(header.file_name):
+        path = parent / name
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"Signal file {path} of record {record} not found (it is listed in "
+                f"{record}.hea)."
+            )
+        in_file = [i for i, f in enumerate(header.file_name) if f == name]
+        if any(header.fmt[i] not in _BYTES_PER_SAMPLE for i in in_file):
+            continue  # compressed or exotic format: wfdb's own checks apply
+        spf = header.samps_per_frame or [1] * header.n_sig
+        frame_bytes = sum(_BYTES_PER_SAMPLE[header.fmt[i]] * (spf[i] or 1) for i in in_file)
+        offset = (header.byte_offset or [None] * header.n_sig)[in_file[0]] or 0
+        expected = offset + math.ceil(header.sig_len * frame_bytes)
+        size = path.stat().st_size
+        if size < expected:
+            raise ValueError(
+                f"Signal file {path} is truncated: its header says {header.sig_len} "
+                f"samples per signal ({expected} bytes) but the file has {size} bytes. "
+                + _REDOWNLOAD
+            )
+
+
+def read_signal(
+    db_dir: Path, record: str, channels: Sequence[int]
+) -> tuple[np.ndarray, wfdb.Record]:
+    """Read ``channels`` of ``record`` as raw ADC integers, checked against the header.
+
+    Parameters
+    ----------
+    db_dir : pathlib.Path
+        The database folder, e.g. ``data_home / "mitdb"``.
+    record : str
+        Record name relative to ``db_dir`` (``"100"``, ``"patient001/s0010_re"``).
+    channels : sequence of int
+        Signal indices to read.
+
+    Returns
+    -------
+    d_signal : ndarray of int64, shape (sig_len, len(channels))
+        The digital samples, exactly as stored.
+    record : wfdb.Record
+        The record object (``fs``, ``adc_gain``, ``baseline``, ``sig_name``...).
+    """
+    header = read_header(db_dir, record)
+    _check_signal_files(header, db_dir, record)
+    path = _record_path(db_dir, record)
+    try:
+        rec = wfdb.rdrecord(str(path), channels=list(channels), physical=False)
+    except Exception as exc:
+        raise ValueError(f"wfdb cannot read the signals of {path}: {exc}. {_REDOWNLOAD}") from exc
+    d_signal = np.asarray(rec.d_signal, dtype=np.int64)
+    if rec.checksum is not None:
+        computed = rec.calc_checksum()
+        for k, (stored, got) in enumerate(zip(rec.checksum, computed)):
+            if stored is not None and (int(stored) - int(got)) % 65536 != 0:
+                raise ValueError(
+                    f"Signal {rec.sig_name[k]!r} in {path.parent / rec.file_name[k]} "
+                    f"fails the checksum in {path}.hea (header says {stored}, the "
+                    f"samples sum to {got} modulo 65536): the file is corrupt. "
+                    + _REDOWNLOAD
+                )
+    return d_signal, rec
+
+
+def signal_to_physical(d_signal: np.ndarray, rec: wfdb.Record) -> np.ndarray:
+    """Convert ADC integers to physical units (usually mV) as float64."""
+    gain = np.asarray(rec.adc_gain, dtype=np.float64)
+    baseline = np.asarray(rec.baseline, dtype=np.float64)
+    return (d_signal - baseline) / gain
+
+
+def read_annotation(db_dir: Path, record: str, annotator: str = "atr") -> wfdb.Annotation:
+    """Read the ``annotator`` file of ``record`` (all annotations, in file order)."""
+    path = _record_path(db_dir, record)
+    ann_path = path.with_name(f"{path.name}.{annotator}")
+    if not ann_path.is_file():
+        raise FileNotFoundError(f"Annotation file {ann_path} not found.")
+    try:
+        ann = wfdb.rdann(str(path), annotator)
+    except Exception as exc:
+        raise ValueError(f"wfdb cannot read the annotations {ann_path}: {exc}. {_REDOWNLOAD}") from exc
+    if len(ann.sample) > 1 and np.any(np.diff(ann.sample) < 0):
+        raise ValueError(f"Annotations in {ann_path} are not in time order: the file is corrupt.")
+    return ann
