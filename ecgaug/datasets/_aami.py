@@ -8,7 +8,7 @@ import numpy as np
 
 __all__ = ["AAMI_CLASSES", "AAMI_SYMBOLS", "aami_labels"]
 
-#: Class names in label order: ``target == 0`` is ``"N"``, ..., ``target == 4`` is ``"Q"``.
+#: Class names in label order: ``target == 0`` is ``"N"`` ... ``4`` is ``"Q"``.
 AAMI_CLASSES: tuple[str, ...] = ("N", "S", "V", "F", "Q")
 
 #: WFDB beat annotation symbols of each AAMI class (ANSI/AAMI EC57, as used by
@@ -43,5 +43,7 @@ def aami_labels(symbols: Sequence[str]) -> np.ndarray:
         beat (rhythm changes ``+``, noise ``~``, comments ``"``, ...).
     """
     return np.fromiter(
-        (_SYMBOL_TO_LABEL.get(s, -1) for s in symbols), dtype=np.int64, count=len(symbols)
+        (_SYMBOL_TO_LABEL.get(s, -1) for s in symbols),
+        dtype=np.int64,
+        count=len(symbols),
     )

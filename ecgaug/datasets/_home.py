@@ -88,7 +88,7 @@ def clear_cache(cache_dir: str | os.PathLike | None = None) -> int:
     Examples
     --------
     >>> from ecgaug.datasets import clear_cache
-    >>> n_removed = clear_cache()
+    >>> n_removed = clear_cache()  # doctest: +SKIP
     """
     cache_dir = get_cache_dir(cache_dir)
     if not cache_dir.is_dir():

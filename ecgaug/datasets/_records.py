@@ -9,6 +9,7 @@ file and the fix; a missing file is a ``FileNotFoundError``.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -54,24 +55,38 @@ def read_header(db_dir: Path, record: str) -> wfdb.Record:
     """Read the header (``.hea``) of ``record`` in ``db_dir``.
 
     Raises ``FileNotFoundError`` when it is absent and ``ValueError`` when
-    ``wfdb`` cannot parse it.
+    ``wfdb`` cannot parse it. Parsed headers are memoised by (path, size,
+    mtime), so the returned object is shared: do not modify it.
     """
     path = _record_path(db_dir, record).with_name(Path(record).name + ".hea")
     if not path.is_file():
         raise FileNotFoundError(f"WFDB header {path} not found.")
+    stat = path.stat()
+    return _read_header_cached(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=1024)
+def _read_header_cached(path: str, size: int, mtime_ns: int) -> wfdb.Record:
     try:
-        return wfdb.rdheader(str(path.with_suffix("")))
+        return wfdb.rdheader(path[: -len(".hea")])
     except Exception as exc:  # wfdb raises bare Exceptions on malformed headers
-        raise ValueError(f"Cannot parse the WFDB header {path}: {exc}. {_REDOWNLOAD}") from exc
+        raise ValueError(
+            f"Cannot parse the WFDB header {path}: {exc}. {_REDOWNLOAD}"
+        ) from exc
 
 
 def record_files(
-    db_dir: Path, record: str, *, annotator: str | None = None
+    db_dir: Path,
+    record: str,
+    *,
+    annotator: str | None = None,
+    channels: Sequence[int] | None = None,
 ) -> list[Path]:
-    """The files that make up ``record``: header, signal files, annotation file.
+    """The files of ``record``: header, signal files, annotation file.
 
-    Signal file names come from the header, so the header must exist; a missing
-    header gives only the header itself (the rest cannot be known without it).
+    Only the signal files holding ``channels`` when given, else all. Signal file
+    names come from the header, so the header must exist; a missing header gives
+    only the header itself (the rest cannot be known without it).
     """
     rec_path = _record_path(db_dir, record)
     header_path = rec_path.with_name(rec_path.name + ".hea")
@@ -79,7 +94,10 @@ def record_files(
         return [header_path]
     header = read_header(db_dir, record)
     files = [header_path]
-    for name in dict.fromkeys(header.file_name or ()):
+    names = header.file_name or []
+    if channels is not None:
+        names = [names[ch] for ch in channels]
+    for name in dict.fromkeys(names):
         files.append(rec_path.parent / name)
     if annotator is not None:
         files.append(rec_path.with_name(f"{rec_path.name}.{annotator}"))
@@ -102,7 +120,9 @@ def _check_signal_files(header: wfdb.Record, db_dir: Path, record: str) -> None:
         if any(header.fmt[i] not in _BYTES_PER_SAMPLE for i in in_file):
             continue  # compressed or exotic format: wfdb's own checks apply
         spf = header.samps_per_frame or [1] * header.n_sig
-        frame_bytes = sum(_BYTES_PER_SAMPLE[header.fmt[i]] * (spf[i] or 1) for i in in_file)
+        frame_bytes = sum(
+            _BYTES_PER_SAMPLE[header.fmt[i]] * (spf[i] or 1) for i in in_file
+        )
         offset = (header.byte_offset or [None] * header.n_sig)[in_file[0]] or 0
         expected = offset + math.ceil(header.sig_len * frame_bytes)
         size = path.stat().st_size
@@ -141,7 +161,9 @@ def read_signal(
     try:
         rec = wfdb.rdrecord(str(path), channels=list(channels), physical=False)
     except Exception as exc:
-        raise ValueError(f"wfdb cannot read the signals of {path}: {exc}. {_REDOWNLOAD}") from exc
+        raise ValueError(
+            f"wfdb cannot read the signals of {path}: {exc}. {_REDOWNLOAD}"
+        ) from exc
     d_signal = np.asarray(rec.d_signal, dtype=np.int64)
     if rec.checksum is not None:
         computed = rec.calc_checksum()
@@ -163,7 +185,9 @@ def signal_to_physical(d_signal: np.ndarray, rec: wfdb.Record) -> np.ndarray:
     return (d_signal - baseline) / gain
 
 
-def read_annotation(db_dir: Path, record: str, annotator: str = "atr") -> wfdb.Annotation:
+def read_annotation(
+    db_dir: Path, record: str, annotator: str = "atr"
+) -> wfdb.Annotation:
     """Read the ``annotator`` file of ``record`` (all annotations, in file order)."""
     path = _record_path(db_dir, record)
     ann_path = path.with_name(f"{path.name}.{annotator}")
@@ -172,7 +196,11 @@ def read_annotation(db_dir: Path, record: str, annotator: str = "atr") -> wfdb.A
     try:
         ann = wfdb.rdann(str(path), annotator)
     except Exception as exc:
-        raise ValueError(f"wfdb cannot read the annotations {ann_path}: {exc}. {_REDOWNLOAD}") from exc
+        raise ValueError(
+            f"wfdb cannot read the annotations {ann_path}: {exc}. {_REDOWNLOAD}"
+        ) from exc
     if len(ann.sample) > 1 and np.any(np.diff(ann.sample) < 0):
-        raise ValueError(f"Annotations in {ann_path} are not in time order: the file is corrupt.")
+        raise ValueError(
+            f"Annotations in {ann_path} are not in time order: the file is corrupt."
+        )
     return ann
