@@ -1,0 +1,35 @@
+"""Fixtures shared by the whole test suite."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_data_home() -> Path:
+    """The real PhysioNet data: ``$ECGAUG_TEST_DATA`` or ``../shared/data``."""
+    return Path(os.environ.get("ECGAUG_TEST_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def data_home() -> Path:
+    """Folder holding ``mitdb/`` (and ``ptbdb/``); skips when it is absent."""
+    home = shared_data_home()
+    if not (home / "mitdb" / "RECORDS").exists():
+        pytest.skip(f"real PhysioNet data not found in {home} (set ECGAUG_TEST_DATA)")
+    return home
+
+
+@pytest.fixture(scope="session")
+def bundled_sample():
+    """The real MIT-BIH sample shipped with ecgaug (a Bunch)."""
+    from ecgaug.datasets import load_sample
+
+    return load_sample()
