@@ -304,8 +304,8 @@ class BaseGenerativeSampler(BaseOverSampler):
             return np.full(n_samples, y.item(), dtype=self.classes_.dtype)
         if y.shape != (n_samples,):
             raise ValueError(
-                f"y must be one label or an array of n_samples={n_samples} "
-                f"labels; got shape {y.shape}."
+                f"y must be one label or an array of n_samples labels "
+                f"(n_samples={n_samples}); got shape {y.shape}."
             )
         return y
 

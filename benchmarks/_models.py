@@ -1,0 +1,571 @@
+"""The models of the benchmark scripts: the classifier, the generators, parallel fits.
+
+- :func:`make_classifier`: the :class:`~ecgaug.classifiers.ResNetClassifier`
+  of every script, per budget (:data:`CLASSIFIER`), optionally with a fixed
+  number of batches per epoch (:class:`FixedStepsLoader`) and the epoch of
+  best validation macro-F1 kept.
+- :func:`fit_generator` / :func:`fit_generators`: a generator of
+  :mod:`ecgaug.generators` with the budget's preset and overrides
+  (:data:`GENERATOR_BUDGETS`), fitted on at most ``max_per_class`` beats of
+  each class, or loaded from the cache.
+- :class:`GeneratorOversampler`: an imblearn ``Pipeline`` step around a
+  (cached) generator.
+- :func:`run_parallel`: independent fits in worker processes.
+
+Fitted generators are cached (``--cache-dir``, by default
+``$ECGAUG_CACHE/benchmarks`` or ``~/.cache/ecgaug/benchmarks``), keyed by the
+sampler's class and parameters, a digest of the beats it is fitted on and a
+digest of ecgaug's generator source code (``ecgaug/base.py`` and
+``ecgaug/generators/``), so that an edited generator is refitted: the scripts
+that need the same generator on the same beats (``table1_protocols``,
+``table2_finetune`` and ``oversampling`` on the intra-patient training split;
+``table4_cross_task`` and ``oversampling`` on the DS1 training records) fit it
+once. The fit time reported is the one measured when it was fitted; the
+results say which generators came from the cache. ``--no-cache`` refits.
+Cache files are read with ``torch.load(weights_only=True)``
+(:meth:`ecgaug.base.BaseGenerativeSampler.load`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import time
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from _common import fingerprint
+from sklearn.base import BaseEstimator
+
+#: The paper's three generators, in the order of the tables.
+GENERATORS = ("CGANSampler", "TTSCGANSampler", "DiffusionSampler")
+#: The seed of every generator fit, so that the scripts share fitted generators.
+GENERATOR_SEED = 0
+
+
+# --------------------------------------------------------------------------- #
+# the classifier                                                              #
+# --------------------------------------------------------------------------- #
+#: The classifier of every script, per budget: the paper's 1-block network on a
+#: CPU, Kachuee's 5-block network for the full budget.
+CLASSIFIER: dict[str, dict[str, Any]] = {
+    "smoke": {"n_blocks": 1, "n_filters": 8, "batch_size": 128, "epochs": 1},
+    "quick": {"n_blocks": 1, "n_filters": 32, "batch_size": 256, "epochs": 3},
+    "full": {"n_blocks": 5, "n_filters": 32, "batch_size": 128, "epochs": 30},
+}
+MAX_LR = 3e-3  # OneCycle peak learning rate (as benchmarks/classifier_trtr.py)
+
+
+class FixedStepsLoader:
+    """A skorch ``iterator_train``: every epoch is ``steps`` random batches.
+
+    Epochs then cost the same whatever the size of the (resampled) training
+    set, so that oversamplers that triple the data get no more training than
+    no resampling. Batches are drawn without replacement, cycling through the
+    data in fresh permutations (``torch.utils.data.RandomSampler`` seeded from
+    torch's global generator, which :class:`ResNetClassifier` seeds in
+    ``fit``).
+    """
+
+    def __init__(self, steps: int) -> None:
+        self.steps = steps
+
+    def __call__(self, dataset, batch_size: int = 128, shuffle: bool = True, **kw):
+        from torch.utils.data import DataLoader, RandomSampler
+
+        sampler = RandomSampler(dataset, num_samples=self.steps * batch_size)
+        return DataLoader(dataset, batch_size=batch_size, sampler=sampler, **kw)
+
+    def __repr__(self) -> str:
+        return f"FixedStepsLoader(steps={self.steps})"
+
+
+def _valid_f1(net, X, y) -> float:
+    """Macro-F1 on the validation set (labels as skorch sees them: encoded)."""
+    import numpy as np
+    from sklearn.metrics import f1_score
+
+    pred = net.predict_proba(X).argmax(axis=1)
+    return float(
+        f1_score(
+            np.asarray(y),
+            pred,
+            labels=np.arange(len(net.classes_)),
+            average="macro",
+            zero_division=0,
+        )
+    )
+
+
+def make_classifier(
+    budget: str,
+    *,
+    seed: int,
+    device: str = "auto",
+    steps_per_epoch: int | None = None,
+    epochs: int | None = None,
+    valid: tuple | None = None,
+    classes: Sequence | None = None,
+    one_cycle: bool = True,
+):
+    """The benchmarks' :class:`~ecgaug.classifiers.ResNetClassifier`.
+
+    Parameters
+    ----------
+    budget : str
+        Picks the network and epochs of :data:`CLASSIFIER`.
+    seed : int
+        ``random_state``.
+    device : str
+        Where to train.
+    steps_per_epoch : int or None
+        Fixed batches per epoch (:class:`FixedStepsLoader`); ``None``: plain
+        epochs over the training set.
+    epochs : int or None
+        Overrides the budget's epochs.
+    valid : (X_val, y_val) or None
+        Validation beats: the epoch with the best macro-F1 on them is kept
+        (``None``: no validation, the last epoch is kept).
+    classes : sequence or None
+        All labels (so that a training set lacking one still predicts it).
+    one_cycle : bool
+        OneCycle learning-rate schedule over the fixed steps (needs
+        ``steps_per_epoch``); else Adam's constant 1e-3.
+    """
+    import numpy as np
+    import torch
+    from skorch.callbacks import EarlyStopping, EpochScoring, LRScheduler
+    from skorch.dataset import Dataset
+    from skorch.helper import predefined_split
+
+    from ecgaug.classifiers import ResNetClassifier
+
+    cfg = CLASSIFIER[budget]
+    epochs = int(epochs or cfg["epochs"])
+    callbacks = []
+    params: dict[str, Any] = {}
+    if steps_per_epoch is not None:
+        params["iterator_train"] = FixedStepsLoader(int(steps_per_epoch))
+        if one_cycle:
+            callbacks.append(
+                (
+                    "one_cycle",
+                    LRScheduler(
+                        policy=torch.optim.lr_scheduler.OneCycleLR,
+                        max_lr=MAX_LR,
+                        total_steps=epochs * int(steps_per_epoch),
+                        step_every="batch",
+                    ),
+                )
+            )
+    elif one_cycle:
+        raise ValueError("one_cycle needs steps_per_epoch (the total steps).")
+    train_split = None
+    if valid is not None:
+        X_val, y_val = valid
+        labels = np.asarray(classes if classes is not None else np.unique(y_val))
+        y_enc = np.searchsorted(labels, np.asarray(y_val)).astype(np.int64)
+        train_split = predefined_split(Dataset(np.asarray(X_val, np.float32), y_enc))
+        callbacks += [
+            (
+                "valid_f1",
+                EpochScoring(_valid_f1, lower_is_better=False, name="valid_f1"),
+            ),
+            (
+                "best_f1",
+                EarlyStopping(
+                    monitor="valid_f1",
+                    lower_is_better=False,
+                    patience=epochs + 1,  # never stops early; restores the best
+                    load_best=True,
+                    sink=lambda *a: None,
+                ),
+            ),
+        ]
+    return ResNetClassifier(
+        module__n_blocks=cfg["n_blocks"],
+        module__n_filters=cfg["n_filters"],
+        max_epochs=epochs,
+        batch_size=cfg["batch_size"],
+        lr=MAX_LR if one_cycle else 1e-3,
+        train_split=train_split,
+        callbacks=callbacks or None,
+        classes=None if classes is None else list(classes),
+        device=device,
+        random_state=seed,
+        verbose=0,
+        **params,
+    )
+
+
+def classifier_settings(budget: str) -> dict[str, Any]:
+    """What :func:`make_classifier` builds, for the results header."""
+    cfg = CLASSIFIER[budget]
+    return {
+        "network": f"ResNet1D, {cfg['n_blocks']} residual block(s) of "
+        f"{cfg['n_filters']} filters (kernel 5), 2 dense layers of 32",
+        "optimizer": "Adam",
+        **cfg,
+    }
+
+
+# --------------------------------------------------------------------------- #
+# generators                                                                  #
+# --------------------------------------------------------------------------- #
+#: Per budget: the preset, the cap on training beats per class, and
+#: per-generator overrides of the preset (only parameters the sampler has).
+GENERATOR_BUDGETS: dict[str, dict[str, Any]] = {
+    "smoke": {
+        "preset": "cpu",
+        "max_per_class": 120,
+        "overrides": {
+            "CGANSampler": {"n_epochs": 1, "g_width": 8, "d_width": 8},
+            "TTSCGANSampler": {
+                "n_epochs": 1,
+                "g_depth": 1,
+                "d_depth": 1,
+                "g_embed_dim": 16,
+                "d_embed_dim": 16,
+                "g_heads": 2,
+                "d_heads": 2,
+            },
+            "DiffusionSampler": {"n_epochs": 1, "residual_channels": 8, "n_layers": 2},
+        },
+    },
+    "quick": {
+        "preset": "cpu",
+        "max_per_class": 10_000,
+        "overrides": {
+            "CGANSampler": {"n_epochs": 6},
+            "TTSCGANSampler": {"n_epochs": 5},
+            "DiffusionSampler": {"n_epochs": 6},
+        },
+    },
+    "full": {"preset": "paper", "max_per_class": None, "overrides": {}},
+}
+
+
+def generator_classes() -> tuple[dict[str, type], dict[str, str]]:
+    """The generators ecgaug exports, and why any of :data:`GENERATORS` is absent."""
+    try:
+        import ecgaug.generators as gen
+    except ImportError as exc:  # pragma: no cover - a broken install
+        return {}, dict.fromkeys(GENERATORS, f"ecgaug.generators: {exc}")
+    exported = list(getattr(gen, "__all__", []))
+    names = [n for n in GENERATORS if n in exported]
+    names += [n for n in exported if n not in GENERATORS and n.endswith("Sampler")]
+    found = {n: getattr(gen, n) for n in names}
+    missing = {
+        n: "not exported by ecgaug.generators in this build"
+        for n in GENERATORS
+        if n not in found
+    }
+    return found, missing
+
+
+def make_generator(name: str, budget: str, *, device: str = "auto"):
+    """A generator with the budget's preset and overrides (not fitted)."""
+    found, missing = generator_classes()
+    if name not in found:
+        raise ValueError(f"{name}: {missing.get(name, 'unknown generator')}")
+    cls = found[name]
+    spec = GENERATOR_BUDGETS[budget]
+    sampler = cls(preset=spec["preset"], random_state=GENERATOR_SEED, device=device)
+    known = sampler.get_params(deep=False)
+    overrides = {k: v for k, v in spec["overrides"].get(name, {}).items() if k in known}
+    return sampler.set_params(**overrides)
+
+
+def generator_settings(budget: str, names: Iterable[str]) -> dict[str, Any]:
+    """The preset, cap and overrides of each generator, for the header."""
+    spec = GENERATOR_BUDGETS[budget]
+    out = {}
+    for name in names:
+        sampler = make_generator(name, budget)
+        known = sampler.get_params(deep=False)
+        out[name] = {
+            "preset": spec["preset"],
+            "overrides": {
+                k: v for k, v in spec["overrides"].get(name, {}).items() if k in known
+            },
+            "max_training_beats_per_class": spec["max_per_class"],
+            "random_state": GENERATOR_SEED,
+        }
+    return out
+
+
+def cap_per_class(X, y, cap: int | None, seed: int = GENERATOR_SEED):
+    """At most ``cap`` beats of each class, drawn without replacement (sorted)."""
+    import numpy as np
+
+    if cap is None:
+        return X, y
+    rng = np.random.RandomState(seed)
+    keep = []
+    for c in np.unique(y):
+        idx = np.flatnonzero(y == c)
+        keep.append(idx if len(idx) <= cap else rng.choice(idx, cap, replace=False))
+    keep = np.sort(np.concatenate(keep))
+    return X[keep], y[keep]
+
+
+def _source_digest() -> str:
+    """A digest of the code a fitted generator depends on."""
+    import ecgaug
+
+    root = Path(ecgaug.__file__).parent
+    files = sorted([root / "base.py", *(root / "generators").rglob("*.py")])
+    h = hashlib.blake2b(digest_size=16)
+    for f in files:
+        h.update(str(f.relative_to(root)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def fit_generator(
+    name: str,
+    X,
+    y,
+    *,
+    budget: str,
+    device: str = "auto",
+    cache_dir: Path | None = None,
+    verbose: int = 0,
+):
+    """Fit (or load from the cache) a generator on ``(X, y)``.
+
+    The beats are first capped at the budget's ``max_per_class``.
+
+    Returns
+    -------
+    sampler : BaseGenerativeSampler
+        Fitted.
+    info : dict
+        ``name``, ``n_fit`` (beats per class it saw), ``fit_time_s`` (measured
+        when it was fitted), ``epochs``, ``cached`` (loaded from the cache),
+        ``cache_file``.
+    """
+    import numpy as np
+    import torch
+
+    sampler = make_generator(name, budget, device=device)
+    X_fit, y_fit = cap_per_class(X, y, GENERATOR_BUDGETS[budget]["max_per_class"])
+    classes, counts = np.unique(y_fit, return_counts=True)
+    params = {
+        k: (v if isinstance(v, str | int | float | bool | type(None)) else repr(v))
+        for k, v in sorted(sampler.get_params(deep=False).items())
+        if k not in ("verbose", "device")
+    }
+    device_type = "cuda" if device != "cpu" and torch.cuda.is_available() else "cpu"
+    key_src = json.dumps(
+        {
+            "class": f"{type(sampler).__module__}.{type(sampler).__qualname__}",
+            "params": params,
+            "data": fingerprint(X_fit, y_fit),
+            "code": _source_digest(),
+            "torch": torch.__version__,
+            "device": device_type,
+        },
+        sort_keys=True,
+    )
+    key = hashlib.sha256(key_src.encode()).hexdigest()[:20]
+    info: dict[str, Any] = {
+        "name": name,
+        "n_fit": {str(c): int(k) for c, k in zip(classes, counts)},
+        "cached": False,
+        "cache_file": None,
+    }
+    path = meta_path = None
+    if cache_dir is not None:
+        path = Path(cache_dir) / f"{name}-{key}.pt"
+        meta_path = path.with_suffix(".json")
+        info["cache_file"] = str(path)
+        if path.is_file() and meta_path.is_file():
+            try:
+                meta = json.loads(meta_path.read_text())
+                fitted = type(sampler).load(path, device=device)
+            except (ValueError, OSError, KeyError, RuntimeError) as exc:
+                warnings.warn(f"ignoring the unreadable cache file {path}: {exc}")
+            else:
+                fitted.set_params(verbose=verbose)
+                info |= {
+                    "cached": True,
+                    "fit_time_s": meta["fit_time_s"],
+                    "epochs": meta.get("epochs"),
+                    "fitted_at": meta.get("fitted_at"),
+                }
+                return fitted, info
+    sampler.set_params(verbose=verbose)
+    start = time.perf_counter()
+    sampler.fit(X_fit, y_fit)
+    fit_time = time.perf_counter() - start
+    info |= {"fit_time_s": round(fit_time, 2), "epochs": int(sampler.n_epochs_)}
+    if path is not None:
+        from ecgaug._utils import atomic_path
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # callbacks=None not kept
+            sampler.save(path)
+        meta = {
+            "fit_time_s": info["fit_time_s"],
+            "epochs": info["epochs"],
+            "fitted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "key": json.loads(key_src),
+        }
+        with atomic_path(meta_path) as tmp:
+            tmp.write_text(json.dumps(meta, indent=1))
+    return sampler, info
+
+
+def fit_generators(
+    names: Sequence[str],
+    X,
+    y,
+    *,
+    args: argparse.Namespace,
+) -> dict[str, dict]:
+    """Fit (or load) several generators on the same beats, ``args.jobs`` at a time.
+
+    Returns ``{name: info}`` (see :func:`fit_generator`); the fitted samplers
+    are in the cache, or, without a cache, under ``info["sampler"]``.
+    """
+    jobs = [
+        (name, X, y, args.budget, args.device, args.cache_dir, args.threads)
+        for name in names
+    ]
+    results = run_parallel(_fit_generator_job, jobs, n_jobs=args.jobs)
+    return dict(zip(names, results))
+
+
+def _fit_generator_job(name, X, y, budget, device, cache_dir, threads):
+    set_threads(threads)
+    sampler, info = fit_generator(
+        name, X, y, budget=budget, device=device, cache_dir=cache_dir
+    )
+    if cache_dir is None:
+        info["sampler"] = sampler
+    return info
+
+
+def load_fitted(info: dict, *, device: str = "auto"):
+    """The fitted sampler of an ``info`` of :func:`fit_generators`."""
+    if "sampler" in info:
+        return info["sampler"]
+    found, _ = generator_classes()
+    return found[info["name"]].load(info["cache_file"], device=device)
+
+
+def public_info(info: dict) -> dict:
+    """``info`` without the sampler object, for JSON."""
+    return {k: v for k, v in info.items() if k != "sampler"}
+
+
+class GeneratorOversampler(BaseEstimator):
+    """An imblearn ``Pipeline`` step that oversamples with an ecgaug generator.
+
+    ``fit_resample(X, y)`` does what the generator's own ``fit_resample`` does
+    (fit the class-conditional model on ``(X, y)``, then append as many
+    generated beats per class as ``sampling_strategy`` asks, with imblearn's
+    semantics), but takes the fitted generator from the cache when the same
+    generator was already fitted on the same beats, and draws with
+    ``random_state``, so that seeds vary the draw.
+
+    Parameters
+    ----------
+    name : str
+        A generator of :func:`generator_classes`.
+    budget, device, cache_dir
+        As for :func:`fit_generator`.
+    sampling_strategy : str, float, dict or callable
+        imblearn's ``sampling_strategy``.
+    random_state : int or None
+        Seed of the draw.
+    """
+
+    _estimator_type = "sampler"
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        budget: str = "quick",
+        device: str = "auto",
+        cache_dir: Path | None = None,
+        sampling_strategy="auto",
+        random_state: int | None = None,
+    ) -> None:
+        self.name = name
+        self.budget = budget
+        self.device = device
+        self.cache_dir = cache_dir
+        self.sampling_strategy = sampling_strategy
+        self.random_state = random_state
+
+    def fit(self, X, y) -> GeneratorOversampler:
+        """Fit the generator only (``fit_resample`` is what a Pipeline calls)."""
+        self.fit_resample(X, y)
+        return self
+
+    def fit_resample(self, X, y):
+        """The real beats plus the generated ones.
+
+        Returns
+        -------
+        X_res : ndarray of shape (n_samples + n_new, n_features)
+        y_res : ndarray of shape (n_samples + n_new,)
+        """
+        import numpy as np
+        from imblearn.utils import check_sampling_strategy
+
+        X = np.asarray(X)
+        y = np.asarray(y)
+        sampler, info = fit_generator(
+            self.name,
+            X,
+            y,
+            budget=self.budget,
+            device=self.device,
+            cache_dir=self.cache_dir,
+        )
+        strategy = check_sampling_strategy(self.sampling_strategy, y, "over-sampling")
+        labels = np.concatenate(
+            [np.full(int(n), c, dtype=y.dtype) for c, n in strategy.items() if n > 0]
+            + [np.empty(0, dtype=y.dtype)]
+        )
+        start = time.perf_counter()
+        X_new, y_new = sampler.sample(
+            len(labels), y=labels, random_state=self.random_state
+        )
+        info["sample_time_s"] = round(time.perf_counter() - start, 2)
+        info["n_generated"] = int(len(labels))
+        self.fit_info_ = info
+        return np.vstack([X, X_new.astype(X.dtype)]), np.concatenate([y, y_new])
+
+
+# --------------------------------------------------------------------------- #
+# parallel fits                                                               #
+# --------------------------------------------------------------------------- #
+def set_threads(threads: int | None) -> None:
+    """torch's CPU threads in this (worker) process."""
+    import torch
+
+    if threads:
+        torch.set_num_threads(int(threads))
+
+
+def run_parallel(func: Callable, jobs: Sequence[tuple], *, n_jobs: int) -> list:
+    """``[func(*job) for job in jobs]``, in ``n_jobs`` worker processes.
+
+    Workers are fresh processes (joblib's loky); they inherit the environment,
+    the malloc variables included. ``n_jobs=1`` runs in this process.
+    """
+    if n_jobs <= 1 or len(jobs) <= 1:
+        return [func(*job) for job in jobs]
+    from joblib import Parallel, delayed
+
+    return Parallel(n_jobs=min(n_jobs, len(jobs)), backend="loky")(
+        delayed(func)(*job) for job in jobs
+    )

@@ -1,0 +1,50 @@
+"""Parameter descriptions shared by every generative sampler, written once.
+
+Substituted into the samplers' docstrings with
+:class:`imblearn.utils.Substitution` (``{base_params}``).
+"""
+
+from imblearn.over_sampling.base import BaseOverSampler
+
+_base_params_docstring = (
+    BaseOverSampler._sampling_strategy_docstring.strip()
+    + """
+
+    preset : {"cpu", "paper"}, default="cpu"
+        Default sizes and optimisation settings: ``"cpu"`` trains on the full
+        MIT-BIH training split in minutes on a laptop CPU; ``"paper"`` is the
+        published architecture (a GPU job). Every setting below left to
+        ``None`` is taken from the preset; the resolved values are in
+        ``config_``.
+
+    n_epochs : int, default=None
+        Passes over the training beats.
+
+    batch_size : int, default=None
+        Real beats per training step.
+
+    n_leads : int, default=1
+        Leads per beat; ``X`` is ``(n_samples, n_leads * n_timesteps)``,
+        lead-major.
+
+    device : str or torch.device, default="auto"
+        ``"auto"`` (CUDA when visible, else CPU), ``"cpu"``, ``"cuda"``,
+        ``"cuda:1"``... Samples are bit-identical across runs on CPU; CUDA
+        kernels make them only approximately so.
+
+    warm_start : bool, default=False
+        When True, ``fit`` continues training the fitted networks (same beat
+        length and classes) instead of starting anew.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weights, the training noise and the batches, and is the
+        default seed of :meth:`sample`: an integer gives the same beats on
+        every call.
+
+    verbose : int, default=0
+        Show a progress bar with the epoch losses when positive.
+
+    callbacks : list of ecgaug.callbacks.Callback, default=None
+        Called at the start and end of training and after every epoch (e.g.
+        :class:`~ecgaug.callbacks.Checkpoint`)."""
+)
