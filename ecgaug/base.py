@@ -148,7 +148,7 @@ class BaseGenerativeSampler(BaseOverSampler):
                 "generator needs at least two classes."
             )
         small = {
-            c: int(k)
+            _plain(c): int(k)
             for c, k in zip(classes, counts)
             if k < self._min_samples_per_class
         }

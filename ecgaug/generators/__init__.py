@@ -6,4 +6,8 @@ class as ``sampling_strategy`` asks), ``sample``, ``iter_sample``, ``save`` and
 ``load``, and fits in an :class:`imblearn.pipeline.Pipeline`.
 """
 
-__all__: list[str] = []
+from ._cgan import CGANSampler
+from ._diffusion import DiffusionSampler
+from ._ttscgan import TTSCGANSampler
+
+__all__: list[str] = ["CGANSampler", "DiffusionSampler", "TTSCGANSampler"]

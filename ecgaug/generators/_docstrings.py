@@ -29,8 +29,9 @@ _base_params_docstring = (
 
     device : str or torch.device, default="auto"
         ``"auto"`` (CUDA when visible, else CPU), ``"cpu"``, ``"cuda"``,
-        ``"cuda:1"``... Samples are bit-identical across runs on CPU; CUDA
-        kernels make them only approximately so.
+        ``"cuda:1"``... With one CPU thread (``torch.set_num_threads(1)``)
+        two fits give bit-identical samples; several threads or CUDA kernels
+        may sum in another order and change the last bits of the weights.
 
     warm_start : bool, default=False
         When True, ``fit`` continues training the fitted networks (same beat

@@ -1,0 +1,66 @@
+"""Small, fast settings for every sampler in ``ecgaug.generators.__all__``.
+
+``tests/test_common.py`` builds each sampler with these so that the shared
+checks run in seconds; a sampler without an entry here fails
+``test_every_sampler_has_fast_params``.
+"""
+
+FAST_PARAMS: dict[str, dict] = {
+    "DiffusionSampler": {
+        "n_epochs": 2,
+        "batch_size": 64,
+        "residual_channels": 8,
+        "n_layers": 3,
+        "class_embed_dim": 8,
+        "n_class_tokens": 2,
+        "n_heads": 1,
+        "head_dim": 8,
+        "attention_every": 2,
+        "n_diffusion_steps": 10,
+        "n_sampling_steps": 3,
+        "device": "cpu",
+    },
+    "CGANSampler": {
+        "n_epochs": 2,
+        "batch_size": 64,
+        "latent_dim": 8,
+        "label_embed_dim": 4,
+        "g_width": 4,
+        "g_n_up": 2,
+        "d_width": 4,
+        "d_layers": 2,
+        "device": "cpu",
+    },
+    "TTSCGANSampler": {
+        "n_epochs": 2,
+        "batch_size": 64,
+        "latent_dim": 8,
+        "label_embed_dim": 4,
+        "g_embed_dim": 8,
+        "g_depth": 1,
+        "g_heads": 2,
+        "g_patch_size": 8,
+        "d_embed_dim": 8,
+        "d_depth": 1,
+        "d_heads": 2,
+        "d_patch_size": 8,
+        "device": "cpu",
+    },
+}
+
+# Settings for ``test_label_adherence``: a short CPU training on the whole
+# bundled sample (2,500 beats) after which generated beats of each class must
+# be recognised by a classifier trained on real beats. Measured on a quiet
+# 2-core machine: ~35 s, ~50 s and ~80 s per fit; the TTS-CGAN needs higher
+# learning rates than its preset to learn the classes in 40 short epochs.
+ADHERENCE_PARAMS: dict[str, dict] = {
+    "CGANSampler": {"n_epochs": 30, "batch_size": 64, "device": "cpu"},
+    "TTSCGANSampler": {
+        "n_epochs": 40,
+        "batch_size": 32,
+        "lr_g": 1e-3,
+        "lr_d": 2e-3,
+        "device": "cpu",
+    },
+    "DiffusionSampler": {"n_epochs": 48, "guidance_scale": 3.0, "device": "cpu"},
+}
