@@ -1,0 +1,681 @@
+"""What the benchmark scripts share: arguments, budgets, data, scores, results files.
+
+Every script of ``benchmarks/`` is run as ``python benchmarks/<name>.py --budget
+smoke|quick|full`` and writes ``<out>/<name>.json`` and ``<name>.md``
+(atomically) with a header that says what ran where: the git commit (and
+whether the tree had uncommitted changes), the machine, torch and its threads,
+the GPU, the budget, the seeds, the malloc tuning and the wall time.
+
+Budgets
+-------
+``smoke``
+    Seconds: the bundled sample (``load_sample()``), tiny networks, one epoch.
+    For ``tests/benchmarks/test_smoke.py``, so that the scripts cannot rot.
+``quick``
+    The full MIT-BIH data on a 2-core CPU, all scripts together in about an
+    hour: the paper's 1-block classifier for a few epochs, CPU-preset
+    generators trained for a few epochs on at most ``max_per_class`` beats of
+    each class, fewer synthetic beats. Each script states its settings.
+``full``
+    The paper's settings, for a GPU: Kachuee's 5-block classifier, paper-preset
+    generators trained on every beat, 550 k synthetic pretraining beats.
+
+The classifier and the generators are in ``_models.py``, the protocol of
+Tables 2-4 in ``_curves.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "benchmarks" / "results"
+BUDGETS = ("smoke", "quick", "full")
+#: AAMI classes of MIT-BIH, in label order.
+CLASS_NAMES = ("N", "S", "V", "F", "Q")
+MALLOC_VARS = {
+    "MALLOC_MMAP_THRESHOLD_": "4294967296",
+    "MALLOC_TRIM_THRESHOLD_": "68719476736",
+}
+_REEXEC_GUARD = "_ECGAUG_BENCH_MALLOC_REEXEC"
+
+
+# --------------------------------------------------------------------------- #
+# process set-up                                                              #
+# --------------------------------------------------------------------------- #
+def ensure_malloc_tuning() -> None:
+    """Re-execute this script once with glibc's malloc thresholds raised.
+
+    Uses :func:`ecgaug._malloc.ensure_malloc_tuning` when ecgaug has it; else
+    re-executes with :data:`MALLOC_VARS` added to the environment. Call it
+    first thing under ``if __name__ == "__main__"``, never from a function
+    that tests import (it replaces the running process).
+    """
+    try:
+        from ecgaug._malloc import ensure_malloc_tuning as _ensure
+    except ImportError:
+        _ensure = None
+    if _ensure is not None:
+        _ensure()
+        return
+    missing = {k: v for k, v in MALLOC_VARS.items() if k not in os.environ}
+    if (
+        not missing
+        or os.environ.get(_REEXEC_GUARD)
+        or not sys.platform.startswith("linux")
+    ):
+        return
+    sys.stdout.flush()
+    env = {**os.environ, **missing, _REEXEC_GUARD: "1"}
+    os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
+
+
+def malloc_status() -> dict[str, str | None]:
+    """The glibc malloc variables this process started with."""
+    return {k: os.environ.get(k) for k in MALLOC_VARS}
+
+
+def default_data_home() -> str:
+    """``$ECGAUG_DATA``, else ``../shared/data`` beside the repository."""
+    return os.environ.get("ECGAUG_DATA") or str(REPO.parent / "shared" / "data")
+
+
+def default_cache_dir() -> Path:
+    """Where fitted generators are kept between scripts."""
+    from ecgaug.datasets import get_cache_dir
+
+    return get_cache_dir() / "benchmarks"
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``"0,1,2"`` -> ``[0, 1, 2]``."""
+    try:
+        seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--seeds takes comma-separated integers such as 0,1,2; got {text!r}"
+        ) from None
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(
+            f"--seeds needs distinct integers, got {text!r}"
+        )
+    return seeds
+
+
+def make_parser(doc: str, seeds: dict[str, Sequence[int]]) -> argparse.ArgumentParser:
+    """The arguments every script takes.
+
+    Parameters
+    ----------
+    doc : str
+        The script's module docstring (its first line is the description).
+    seeds : dict
+        Default seeds per budget.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        With ``--budget``, ``--data-home``, ``--seeds``, ``--out``,
+        ``--threads``, ``--jobs``, ``--device``, ``--cache-dir``, ``--no-cache``.
+    """
+    parser = argparse.ArgumentParser(
+        description=doc.strip().splitlines()[0],
+        epilog="Default seeds: "
+        + "; ".join(f"{b}: {','.join(map(str, s))}" for b, s in seeds.items()),
+    )
+    parser.add_argument("--budget", choices=BUDGETS, default="quick")
+    parser.add_argument(
+        "--data-home",
+        default=default_data_home(),
+        help="folder holding mitdb/ (and ptbdb/): $ECGAUG_DATA, else ../shared/data",
+    )
+    parser.add_argument(
+        "--seeds",
+        type=parse_seeds,
+        default=None,
+        help="comma-separated seeds (default: the budget's, see below)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=RESULTS,
+        help="folder of the results (default benchmarks/results)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch CPU threads per process (default 1, torch's own for full)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="worker processes for independent fits (default: 2 for quick on a "
+        "CPU with >= 2 cores, else 1)",
+    )
+    parser.add_argument(
+        "--device", default="auto", help="'auto' (CUDA when present), 'cpu', 'cuda'"
+    )
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="fitted generators (default $ECGAUG_CACHE/benchmarks)",
+    )
+    parser.add_argument("--no-cache", action="store_true", help="refit every generator")
+    parser.set_defaults(default_seeds=dict(seeds))
+    return parser
+
+
+def finish_args(args: argparse.Namespace) -> argparse.Namespace:
+    """Fill the budget-dependent defaults and set torch's threads."""
+    import torch
+
+    if args.seeds is None:
+        args.seeds = list(args.default_seeds[args.budget])
+    if args.threads is None:
+        args.threads = None if args.budget == "full" else 1
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.jobs is None:
+        cpus = os.cpu_count() or 1
+        on_gpu = args.device != "cpu" and torch.cuda.is_available()
+        args.jobs = 2 if args.budget == "quick" and cpus >= 2 and not on_gpu else 1
+    if args.no_cache:
+        args.cache_dir = None
+    elif args.cache_dir is None:
+        args.cache_dir = default_cache_dir()
+    return args
+
+
+# --------------------------------------------------------------------------- #
+# the results header and files                                                #
+# --------------------------------------------------------------------------- #
+def git_info() -> dict[str, Any]:
+    """The commit checked out and whether the tree has uncommitted changes."""
+
+    def run(*cmd: str) -> str | None:
+        try:
+            out = subprocess.run(
+                ["git", *cmd], cwd=REPO, capture_output=True, text=True, check=False
+            )
+        except OSError:
+            return None
+        return out.stdout.strip() if out.returncode == 0 else None
+
+    status = run("status", "--porcelain")
+    return {
+        "commit": run("rev-parse", "HEAD"),
+        "dirty": None if status is None else bool(status),
+    }
+
+
+def machine_info(threads: int | None = None) -> dict[str, Any]:
+    """The platform, CPUs, Python, torch and its threads, and the GPU."""
+    import numpy as np
+    import sklearn
+    import torch
+
+    info: dict[str, Any] = {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scikit-learn": sklearn.__version__,
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+    }
+    try:
+        import imblearn
+
+        info["imbalanced-learn"] = imblearn.__version__
+    except ImportError:
+        pass
+    with contextlib.suppress(OSError, AttributeError):
+        info["load_avg_1min_at_start"] = round(os.getloadavg()[0], 2)
+    return info
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far, MiB."""
+    scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
+
+
+class Report:
+    """The header, results and files of one benchmark run.
+
+    Parameters
+    ----------
+    name : str
+        The script's name; the files are ``<args.out>/<name>.json`` and ``.md``.
+    args : argparse.Namespace
+        Parsed and completed by :func:`finish_args`.
+    argv : list of str or None
+        The arguments given (``None``: ``sys.argv[1:]``).
+    """
+
+    def __init__(self, name: str, args: argparse.Namespace, argv=None) -> None:
+        self.name = name
+        self.args = args
+        self.start = time.perf_counter()
+        argv = sys.argv[1:] if argv is None else list(argv)
+        self.data: dict[str, Any] = {
+            "benchmark": name,
+            "budget": args.budget,
+            "command": " ".join(["python", f"benchmarks/{name}.py", *argv]),
+            "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "git": git_info(),
+            "machine": machine_info(),
+            "malloc": malloc_status(),
+            "seeds": list(args.seeds),
+            "jobs": args.jobs,
+            "device": args.device,
+            "generator_cache": str(args.cache_dir) if args.cache_dir else None,
+        }
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.data[key] = value
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+    def write(self, markdown: Callable[[dict], str]) -> dict:
+        """Stamp the wall time, write JSON and Markdown atomically, print.
+
+        Parameters
+        ----------
+        markdown : callable
+            ``markdown(report_dict) -> str``, the body after the header.
+
+        Returns
+        -------
+        dict
+            The report.
+        """
+        from ecgaug._utils import atomic_path
+
+        self.data["wall_time_s"] = round(time.perf_counter() - self.start, 1)
+        self.data["peak_rss_mib_main_process"] = round(peak_rss_mib(), 1)
+        text = markdown(self.data)
+        out = Path(self.args.out)
+        with atomic_path(out / f"{self.name}.json") as tmp:
+            tmp.write_text(json.dumps(self.data, indent=2, default=_json) + "\n")
+        with atomic_path(out / f"{self.name}.md") as tmp:
+            tmp.write_text(text)
+        print("\n" + text)
+        print(f"wrote {out / self.name}.json and .md")
+        return self.data
+
+
+def header_markdown(rep: dict, title: str) -> list[str]:
+    """The lines that open a ``.md`` file: what ran, where, how long."""
+    m, git, malloc = rep["machine"], rep["git"], rep["malloc"]
+    tuned = all(malloc.values())
+    return [
+        f"# {title} (budget: {rep['budget']})",
+        "",
+        f"- command: `{rep['command']}`",
+        f"- git: {git['commit']} (uncommitted changes: {git['dirty']})",
+        f"- machine: {m['platform']}, {m['processor']}, {m['cpu_count']} CPUs, "
+        f"Python {m['python']}, torch {m['torch']} ({m['torch_threads']} "
+        f"thread(s) per process, {rep['jobs']} process(es) at a time), "
+        f"GPU: {m['gpu']}; load average at start {m.get('load_avg_1min_at_start')}",
+        "- glibc malloc: "
+        + (
+            "MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=68719476736"
+            if tuned
+            else f"not tuned ({malloc})"
+        ),
+        f"- seeds: {', '.join(map(str, rep['seeds']))}; date {rep['date_utc']}; "
+        f"wall time {rep.get('wall_time_s', float('nan')):.0f} s",
+    ]
+
+
+def _json(value: Any) -> Any:
+    """numpy scalars and arrays, paths -> JSON."""
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+# --------------------------------------------------------------------------- #
+# formatting                                                                  #
+# --------------------------------------------------------------------------- #
+def mean_sd(values: Iterable[float]) -> dict[str, float | int]:
+    """``{"mean", "sd", "n"}``; ``sd`` is the sample SD (0 for one value)."""
+    import numpy as np
+
+    v = np.asarray(list(values), dtype=float)
+    sd = float(v.std(ddof=1)) if len(v) > 1 else 0.0
+    return {"mean": float(v.mean()), "sd": sd, "n": len(v)}
+
+
+def fmt(stat: dict | float | None, digits: int = 3) -> str:
+    """``0.912 ± 0.004`` (± only with more than one value)."""
+    if stat is None:
+        return "–"
+    if isinstance(stat, dict):
+        if stat.get("n", 1) > 1:
+            return f"{stat['mean']:.{digits}f} ± {stat['sd']:.{digits}f}"
+        return f"{stat['mean']:.{digits}f}"
+    return f"{stat:.{digits}f}"
+
+
+def goal(value: float | None, target: float, what: str) -> dict[str, Any]:
+    """Where ``value`` stands against ``target`` (higher is better)."""
+    if value is None:
+        return {
+            "what": what,
+            "target": target,
+            "value": None,
+            "met": None,
+            "text": f"{what}: not measured",
+        }
+    met = bool(value >= target)
+    text = (
+        f"{what}: {value:.3f} >= {target:.3f}, met"
+        if met
+        else f"{what}: {value:.3f} < {target:.3f}, NOT met (short by "
+        f"{target - value:.3f})"
+    )
+    return {"what": what, "target": target, "value": value, "met": met, "text": text}
+
+
+def md_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
+    """A GitHub Markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+# --------------------------------------------------------------------------- #
+# data                                                                        #
+# --------------------------------------------------------------------------- #
+def load_intra(args: argparse.Namespace):
+    """The intra-patient 80/20 split: ``(X_train, y_train, X_test, y_test, source)``.
+
+    ``smoke``: the bundled sample's train/test sides.
+    """
+    from ecgaug.datasets import load_mitbih, load_sample
+
+    if args.budget == "smoke":
+        X, y = load_sample(split="train", return_X_y=True)
+        X_test, y_test = load_sample(split="test", return_X_y=True)
+        return X, y, X_test, y_test, "load_sample() train / test sides"
+    train = load_mitbih(data_home=args.data_home, split="train")
+    test = load_mitbih(data_home=args.data_home, split="test")
+    source = (
+        "load_mitbih(split='train' / 'test', segmentation='kachuee'): the "
+        "intra-patient 80/20 split of the Kaggle MIT-BIH beats"
+    )
+    return train.data, train.target, test.data, test.target, source
+
+
+def load_inter(args: argparse.Namespace):
+    """de Chazal's inter-patient split: ``(ds1, ds2, source)`` Bunches.
+
+    Each has ``data``, ``target`` and ``groups`` (the record). ``smoke``: the
+    bundled sample's beats of the DS1 and of the DS2 records.
+    """
+    import numpy as np
+    from sklearn.utils import Bunch
+
+    from ecgaug.datasets import load_mitbih, load_sample
+    from ecgaug.datasets._splits import DS1, DS2
+
+    if args.budget == "smoke":
+        s = load_sample()
+        parts = []
+        for records in (DS1, DS2):
+            keep = np.isin(s.groups.astype(str), records)
+            parts.append(
+                Bunch(data=s.data[keep], target=s.target[keep], groups=s.groups[keep])
+            )
+        return parts[0], parts[1], "load_sample() beats of the DS1 / DS2 records"
+    ds1 = load_mitbih(data_home=args.data_home, split="DS1")
+    ds2 = load_mitbih(data_home=args.data_home, split="DS2")
+    source = (
+        "load_mitbih(split='DS1' / 'DS2', segmentation='kachuee'): de Chazal et "
+        "al.'s inter-patient split, 22 records each (paced records left out)"
+    )
+    return ds1, ds2, source
+
+
+def patient_split(
+    groups,
+    y,
+    *,
+    test_size: float,
+    need: Sequence[int],
+    min_train_share: float = 0.0,
+    random_state: int = 0,
+    max_tries: int = 500,
+):
+    """A GroupShuffleSplit by record with every class of ``need`` on both sides.
+
+    Draws ``GroupShuffleSplit(test_size, random_state=random_state + i)`` for
+    ``i = 0, 1, ...`` and keeps the first split whose two sides both hold at
+    least one beat of each class in ``need``, the first side at least
+    ``min_train_share`` of each such class's beats (deterministic, and never
+    looks at anything but the labels of the beats being split).
+
+    Returns
+    -------
+    train_idx, test_idx : ndarray
+        Indices into ``groups``.
+    seed : int
+        The ``random_state`` of the split kept.
+    """
+    import numpy as np
+    from sklearn.model_selection import GroupShuffleSplit
+
+    y = np.asarray(y)
+    for i in range(max_tries):
+        seed = random_state + i
+        split = GroupShuffleSplit(n_splits=1, test_size=test_size, random_state=seed)
+        tr, te = next(split.split(np.zeros(len(y)), y, groups))
+        if all(
+            np.any(y[te] == c)
+            and np.sum(y[tr] == c) >= max(1.0, min_train_share * np.sum(y == c))
+            for c in need
+        ):
+            return tr, te, seed
+    raise ValueError(
+        f"No split by record in {max_tries} tries puts classes {list(need)} on "
+        "both sides; there are too few records with these classes."
+    )
+
+
+def load_ptb_if_present(args: argparse.Namespace, min_patients: int = 2):
+    """PTB's MI-vs-healthy beats when enough records are on disk, else why not.
+
+    Nothing is downloaded. PTB counts as present when each class has beats of
+    at least ``min_patients`` patients, so that a split by patient can put
+    both classes on both sides.
+
+    Returns
+    -------
+    ptb : Bunch or None
+        ``load_ptb(data_home=..., download_if_missing=False)``.
+    status : str
+        What was found, or why PTB is skipped.
+    """
+    import numpy as np
+
+    from ecgaug.datasets import load_ptb
+
+    if args.budget == "smoke":
+        return None, "smoke budget: PTB not loaded"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            ptb = load_ptb(data_home=args.data_home, download_if_missing=False)
+    except (FileNotFoundError, ValueError, OSError) as exc:
+        return None, f"PTB skipped: no usable ptbdb records ({exc})"
+    patients = {int(c): len(np.unique(ptb.groups[ptb.target == c])) for c in (0, 1)}
+    found = (
+        f"{len(np.unique(ptb.record))} record(s) of {len(np.unique(ptb.groups))} "
+        f"patient(s): healthy {int((ptb.target == 0).sum())} beats of "
+        f"{patients[0]} patient(s), MI {int((ptb.target == 1).sum())} beats of "
+        f"{patients[1]} patient(s)"
+    )
+    if min(patients.values()) < min_patients:
+        return None, (
+            f"PTB skipped: {Path(args.data_home) / 'ptbdb'} holds {found}; each "
+            f"class needs beats of at least {min_patients} patients (PhysioNet's "
+            "ptbdb has 549 records of 290 patients; only a sample is staged here)"
+        )
+    return ptb, f"PTB: {found}"
+
+
+#: Held-out DS1 patients for choosing epochs in the inter-patient setting.
+DS1_VALIDATION = {"test_size": 0.25, "need": (0, 1, 2, 3), "min_train_share": 0.5}
+
+
+def ds1_validation_split(ds1):
+    """DS1 records split into training and validation patients.
+
+    ``patient_split`` with :data:`DS1_VALIDATION`: about a quarter of the
+    records hold out N, S, V and F beats for picking epochs, and the training
+    records keep at least half of each of these classes. The same split is
+    used by every seed of ``oversampling`` and by ``table4_cross_task``, so
+    that generators fitted on the training patients are shared (cache).
+
+    Returns
+    -------
+    train_idx, valid_idx : ndarray
+        Indices into ``ds1``.
+    description : str
+        The records on each side.
+    """
+    import numpy as np
+
+    tr, va, seed = patient_split(ds1.groups, ds1.target, **DS1_VALIDATION)
+    desc = (
+        f"GroupShuffleSplit by record (test_size "
+        f"{DS1_VALIDATION['test_size']}, random_state {seed}): training records "
+        f"{sorted(np.unique(ds1.groups[tr]).tolist())}, validation records "
+        f"{sorted(np.unique(ds1.groups[va]).tolist())}"
+    )
+    return tr, va, desc
+
+
+def fingerprint(*arrays) -> str:
+    """A digest of arrays' dtypes, shapes and bytes."""
+    import numpy as np
+
+    h = hashlib.blake2b(digest_size=16)
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype.str}{a.shape}".encode())
+        h.update(a.tobytes() if a.dtype != object else repr(a.tolist()).encode())
+    return h.hexdigest()
+
+
+def scores(y_true, y_pred, labels: Sequence[int], names: Sequence[str]) -> dict:
+    """Accuracy, macro precision / recall / F1, per-class recall and F1.
+
+    With a ``Q`` among ``names``, also the macro scores over the other classes
+    (``*_without_Q``: Q beats still count, as errors, where they are
+    predicted as another class).
+    """
+    import numpy as np
+    from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+
+    labels = list(labels)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p, r, f1, _ = precision_recall_fscore_support(
+            y_true, y_pred, labels=labels, average="macro", zero_division=0
+        )
+        pc, rc, fc, support = precision_recall_fscore_support(
+            y_true, y_pred, labels=labels, average=None, zero_division=0
+        )
+    out: dict[str, Any] = {
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "precision_macro": float(p),
+        "recall_macro": float(r),
+        "f1_macro": float(f1),
+        "recall": {n: float(v) for n, v in zip(names, rc)},
+        "precision": {n: float(v) for n, v in zip(names, pc)},
+        "f1": {n: float(v) for n, v in zip(names, fc)},
+        "support": {n: int(v) for n, v in zip(names, support)},
+    }
+    if "Q" in names:
+        keep = [lab for lab, n in zip(labels, names) if n != "Q"]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            p, r, f1, _ = precision_recall_fscore_support(
+                y_true, y_pred, labels=keep, average="macro", zero_division=0
+            )
+        out |= {
+            "precision_macro_without_Q": float(p),
+            "recall_macro_without_Q": float(r),
+            "f1_macro_without_Q": float(f1),
+        }
+    out["n_test"] = int(np.size(y_true))
+    return out
+
+
+#: The paper's tables, for the ``.md`` files and the README.
+PAPER = {
+    "table1": {
+        "MIT": {
+            "TSTR": (0.551, 0.430, 0.753),
+            "TSTS": (0.999, 0.999, 0.999),
+            "TRTR": (0.980, 0.961, 0.840),
+            "TRSTR": (0.971, 0.933, 0.783),
+        },
+        "PTB": {
+            "TSTR": (0.660, 0.660, 0.699),
+            "TSTS": (1.000, 1.000, 1.000),
+            "TRTR": (0.914, 0.908, 0.874),
+        },
+    },
+    # fraction: (acc synth, acc real, P synth, P real, R synth, R real,
+    #            time synth, time real)
+    "table2": {
+        0.2: (0.9760, 0.9664, 0.9098, 0.9153, 0.8651, 0.7700, 33.5108, 32.1254),
+        0.4: (0.9803, 0.9741, 0.9329, 0.9476, 0.8703, 0.7854, 50.4500, 51.5347),
+        0.6: (0.9814, 0.9763, 0.9551, 0.9586, 0.8502, 0.8074, 65.3325, 65.7416),
+        0.8: (0.9804, 0.9783, 0.9591, 0.9599, 0.8311, 0.8162, 81.9592, 82.6904),
+        1.0: (0.9799, 0.9751, 0.9633, 0.9612, 0.8168, 0.7920, 100.0152, 110.3127),
+    },
+    "table3": {
+        0.2: (0.6627, 0.7785, 0.6810, 0.7901, 0.6684, 0.7700, 1.7065, 7.3009),
+        0.4: (0.7888, 0.8092, 0.8166, 0.8196, 0.8052, 0.7989, 12.8148, 16.2860),
+        0.6: (0.7961, 0.8669, 0.8131, 0.8641, 0.8234, 0.8562, 20.4001, 26.8113),
+        0.8: (0.8248, 0.8621, 0.8187, 0.8564, 0.8504, 0.8394, 25.0002, 34.6997),
+        1.0: (0.8221, 0.8902, 0.7885, 0.8660, 0.8352, 0.8647, 27.1476, 42.3554),
+    },
+    "table4": {
+        0.2: (0.8362, 0.7785, 0.8551, 0.7901, 0.8441, 0.7700, 11.6971, 7.3009),
+        0.4: (0.8926, 0.8092, 0.8999, 0.8196, 0.9036, 0.7989, 19.8847, 16.2860),
+        0.6: (0.9452, 0.8669, 0.9396, 0.8641, 0.9507, 0.8562, 33.1194, 26.8113),
+        0.8: (0.9466, 0.8621, 0.9359, 0.8564, 0.9542, 0.8394, 39.0200, 34.6997),
+        1.0: (0.9641, 0.8902, 0.9490, 0.8660, 0.9655, 0.8647, 46.4486, 42.3554),
+    },
+}

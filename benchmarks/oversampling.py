@@ -1,0 +1,428 @@
+"""Oversampling: generative samplers against SMOTE & co. in imblearn Pipelines.
+
+Each method is an :class:`imblearn.pipeline.Pipeline` of one oversampler and
+the same classifier, trained with the same seeds and the same number of
+batches (``epochs`` x the batches of one pass over the *real* training beats,
+whatever the size of the resampled set, OneCycle learning rate), so that a
+method that triples the data gets no more training than no resampling:
+
+- ``none``: no resampling; ``class_weight``: no resampling, loss weighted by
+  ``class_weight="balanced"``;
+- imblearn's ``RandomOverSampler``, ``SMOTE``, ``ADASYN``, ``BorderlineSMOTE``;
+- each generator of :mod:`ecgaug.generators` (the step fits it on the
+  pipeline's training beats, or takes it from the cache when it was fitted on
+  the same beats, and draws with the seed).
+
+All oversamplers get the same ``sampling_strategy``: ``"auto"`` (every
+minority class raised to the majority) for the full budget; for the quick
+budget, every minority class raised to at least ``target`` beats, which keeps
+the generators' sampling time affordable on a CPU. Classes with fewer than 6
+training beats (SMOTE's neighbours + 1; Q in the DS1 training records) are
+left as they are by every method.
+
+Two settings:
+
+``intra-patient``: the 80/20 split of the Kaggle MIT-BIH beats
+    (``load_mitbih(split="train"/"test")``); the last epoch is kept.
+``inter-patient``: train on de Chazal's DS1 records, test on DS2 (other
+    patients). Epochs are chosen on held-out DS1 *patients*
+    (``_common.ds1_validation_split``, a GroupShuffleSplit by record; the
+    pipelines train on the other DS1 records): the epoch with the best
+    validation macro-F1 is kept. Macro scores are reported with and without
+    Q (DS2 has 7 Q beats, DS1's training records 4).
+
+Reported per method, mean ± sd over seeds: accuracy, macro precision /
+recall / F1, per-class recall and precision (S and F are the hard ones), fit
+time (generator fit as measured when fitted + resampling + classifier).
+Every classical balancer raises macro recall and lowers macro-F1 (minority
+precision collapses), so a method "wins" over no resampling only where both
+its mean macro-F1 and its mean macro recall are higher.
+
+Usage::
+
+    python benchmarks/oversampling.py --budget quick
+
+Anchors from issue 8 (Kachuee 5-block network, 12 epochs-worth of steps,
+best epoch by validation macro-F1, "auto" strategies): intra-patient
+accuracy / macro-F1: none .983/.907, class weights .947/.787,
+RandomOverSampler .960/.846, SMOTE .966/.860, ADASYN .967/.849,
+BorderlineSMOTE .957/.843; inter-patient: none macro-F1 .30-.38 (without Q
+.37-.47), S recall .01-.15, SMOTE macro-F1 .35-.36, S recall .20-.25.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+
+import _common as C
+import _models as M
+import numpy as np
+
+NAME = "oversampling"
+SEEDS = {"smoke": [0, 1], "quick": [0, 1, 2, 3, 4], "full": [0, 1, 2, 3, 4]}
+#: Seeds of the intra-patient setting (the inter-patient one uses --seeds).
+INTRA_SEEDS = {"smoke": [0], "quick": [0], "full": [0, 1, 2]}
+#: Each minority class is raised to at least this many beats (None: "auto").
+TARGET = {"smoke": 300, "quick": 5_000, "full": None}
+EPOCHS = {"smoke": 1, "quick": 3, "full": 12}
+CLASSICAL = ("RandomOverSampler", "SMOTE", "ADASYN", "BorderlineSMOTE")
+MIN_BEATS = 6  # SMOTE's k_neighbors=5 needs 6 beats of a class
+GOALS = {"inter_S_recall": 0.60, "inter_f1_without_Q": 0.60}
+ANCHORS = {
+    "intra-patient": {
+        "none": (0.983, 0.907),
+        "class_weight": (0.947, 0.787),
+        "RandomOverSampler": (0.960, 0.846),
+        "SMOTE": (0.966, 0.860),
+        "ADASYN": (0.967, 0.849),
+        "BorderlineSMOTE": (0.957, 0.843),
+    },
+}
+
+
+def sampling_strategy(y, target: int | None) -> dict[int, int] | str:
+    """Beats wanted per class: each minority class with enough beats raised."""
+    counts = np.bincount(y)
+    top = int(counts.max())
+    want = {}
+    for c, n in enumerate(counts):
+        if n < MIN_BEATS or n >= top:
+            continue
+        goal = top if target is None else min(top, max(int(n), target))
+        if goal > n:
+            want[c] = goal
+    return want
+
+
+def make_pipeline(method, strategy, seed, args, steps, valid):
+    """The Pipeline of one method."""
+    from imblearn import over_sampling as imb
+    from imblearn.pipeline import Pipeline
+
+    clf = M.make_classifier(
+        args.budget,
+        seed=seed,
+        device=args.device,
+        steps_per_epoch=steps,
+        epochs=EPOCHS[args.budget],
+        valid=valid,
+        classes=list(range(5)),
+    )
+    if method == "class_weight":
+        clf.set_params(class_weight="balanced")
+    if method in ("none", "class_weight"):
+        return Pipeline([("clf", clf)])
+    if method in CLASSICAL:
+        sampler = getattr(imb, method)(sampling_strategy=strategy, random_state=seed)
+    else:
+        sampler = M.GeneratorOversampler(
+            method,
+            budget=args.budget,
+            device=args.device,
+            cache_dir=args.cache_dir,
+            sampling_strategy=strategy,
+            random_state=seed,
+        )
+    return Pipeline([("sampler", sampler), ("clf", clf)])
+
+
+def method_job(method, setting, data, seed, args) -> dict:
+    """Fit one method's Pipeline with one seed and score it (a worker's job)."""
+    M.set_threads(args.threads)
+    X, y, X_test, y_test, valid = data
+    steps = math.ceil(len(y) / M.CLASSIFIER[args.budget]["batch_size"])
+    strategy = sampling_strategy(y, TARGET[args.budget])
+    pipe = make_pipeline(method, strategy, seed, args, steps, valid)
+    start = time.perf_counter()
+    try:
+        pipe.fit(X, y)
+    except ValueError as exc:  # e.g. ADASYN finding no class boundary to sample
+        return {"method": method, "setting": setting, "seed": seed, "error": str(exc)}
+    fit_time = time.perf_counter() - start
+    clf = pipe.named_steps["clf"]
+    history = clf.history_
+    clf_time = float(sum(history[:, "dur"]))
+    out = {
+        "method": method,
+        "setting": setting,
+        "seed": seed,
+        "test": C.scores(y_test, pipe.predict(X_test), range(5), C.CLASS_NAMES),
+        "pipeline_fit_s": round(fit_time, 2),
+        "classifier_fit_s": round(clf_time, 2),
+        "resample_s": round(max(fit_time - clf_time, 0.0), 2),
+        "epochs_run": len(history),
+    }
+    if valid is not None:
+        f1 = list(history[:, "valid_f1"])
+        out["selected_epoch"] = int(np.argmax(f1)) + 1
+        out["valid_f1_selected"] = float(max(f1))
+    sampler = pipe.named_steps.get("sampler")
+    if sampler is not None and hasattr(sampler, "fit_info_"):
+        info = M.public_info(sampler.fit_info_)
+        out["generator"] = info
+        out["generator_fit_s"] = info["fit_time_s"]
+    out["total_fit_s"] = round(fit_time + out.get("generator_fit_s", 0.0), 2)
+    return out
+
+
+def summarise(runs: list[dict]) -> dict:
+    errors = [f"seed {r['seed']}: {r['error']}" for r in runs if "error" in r]
+    runs = [r for r in runs if "error" not in r]
+    if not runs:
+        return {"errors": errors}
+    t = [r["test"] for r in runs]
+    keys = [k for k in t[0] if isinstance(t[0][k], float)]
+    out = {k: C.mean_sd(x[k] for x in t) for k in keys}
+    for part in ("recall", "precision"):
+        out[part] = {c: C.mean_sd(x[part][c] for x in t) for c in C.CLASS_NAMES}
+    for k in ("total_fit_s", "classifier_fit_s", "resample_s"):
+        out[k] = C.mean_sd(r[k] for r in runs)
+    if "selected_epoch" in runs[0]:
+        out["selected_epoch"] = [r["selected_epoch"] for r in runs]
+    if "generator" in runs[0]:
+        out["generator"] = runs[0]["generator"] | {
+            "sample_time_s": C.mean_sd(r["generator"]["sample_time_s"] for r in runs)
+        }
+    if errors:
+        out["errors"] = errors
+    return out
+
+
+def ok(methods: dict) -> dict:
+    """The methods that ran (with at least one seed)."""
+    return {k: v for k, v in methods.items() if "f1_macro" in v}
+
+
+def verdicts(setting: dict) -> dict:
+    """Win / no win of each method over no resampling, on F1 and recall both."""
+    methods = ok(setting["methods"])
+    base = methods["none"]
+    out = {}
+    for name, m in methods.items():
+        if name == "none":
+            continue
+        d_f1 = m["f1_macro"]["mean"] - base["f1_macro"]["mean"]
+        d_r = m["recall_macro"]["mean"] - base["recall_macro"]["mean"]
+        noise = max(base["f1_macro"]["sd"], m["f1_macro"]["sd"])
+        out[name] = {
+            "delta_f1_macro": d_f1,
+            "delta_recall_macro": d_r,
+            "win": bool(d_f1 > 0 and d_r > 0),
+            "within_sd": bool(abs(d_f1) <= noise) if noise > 0 else None,
+        }
+    return out
+
+
+def goals(results: dict, generators: list[str]) -> dict:
+    out = {}
+    for setting, res in results.items():
+        methods = ok(res["methods"])
+        base = methods["none"]
+        classical = {n: methods[n] for n in CLASSICAL if n in methods}
+        best = max(classical, key=lambda n: classical[n]["recall_macro"]["mean"])
+        best_r = classical[best]["recall_macro"]["mean"]
+        for g in generators:
+            if g not in methods:
+                continue
+            m = methods[g]
+            f1_ok = m["f1_macro"]["mean"] >= base["f1_macro"]["mean"]
+            r_ok = m["recall_macro"]["mean"] >= best_r
+            out[f"{setting}: {g}"] = {
+                "met": bool(f1_ok and r_ok),
+                "text": f"{setting}, {g}: macro-F1 {m['f1_macro']['mean']:.3f} vs "
+                f"no resampling {base['f1_macro']['mean']:.3f} "
+                f"({'kept' if f1_ok else 'NOT kept'}); macro recall "
+                f"{m['recall_macro']['mean']:.3f} vs the best classical balancer's "
+                f"{best_r:.3f} ({best}) ({'reached' if r_ok else 'NOT reached'}) "
+                f"-> {'met' if f1_ok and r_ok else 'NOT met'}",
+            }
+    inter = results.get("inter-patient")
+    if inter is not None:
+        inter = inter | {"methods": ok(inter["methods"])}
+        hits = []
+        for name, m in inter["methods"].items():
+            s = m["recall"]["S"]["mean"]
+            f = m["f1_macro_without_Q"]["mean"]
+            if s >= GOALS["inter_S_recall"] and f >= GOALS["inter_f1_without_Q"]:
+                hits.append(name)
+        best_s = max(
+            inter["methods"], key=lambda n: inter["methods"][n]["recall"]["S"]["mean"]
+        )
+        best_f = max(
+            inter["methods"],
+            key=lambda n: inter["methods"][n]["f1_macro_without_Q"]["mean"],
+        )
+        ms, mf = inter["methods"][best_s], inter["methods"][best_f]
+        out["inter-patient S recall and macro-F1 without Q"] = {
+            "met": bool(hits),
+            "methods_meeting": hits,
+            "text": "inter-patient S recall >= 0.60 with macro-F1 without Q >= 0.60 "
+            f"(mean over {len(inter['seeds'])} seeds): "
+            + (
+                f"met by {hits}"
+                if hits
+                else f"NOT met by any method; highest S recall "
+                f"{ms['recall']['S']['mean']:.3f} ({best_s}, macro-F1 without Q "
+                f"{ms['f1_macro_without_Q']['mean']:.3f}), highest macro-F1 without "
+                f"Q {mf['f1_macro_without_Q']['mean']:.3f} ({best_f}, S recall "
+                f"{mf['recall']['S']['mean']:.3f})"
+            ),
+        }
+    return out
+
+
+def markdown(rep: dict) -> str:
+    lines = [
+        *C.header_markdown(rep, "Oversampling: generative vs classical"),
+        f"- classifier: {rep['classifier']['network']}, batch "
+        f"{rep['classifier']['batch_size']}, {rep['epochs']} epochs of "
+        "as many batches as one pass over the real training beats, for every "
+        "method; OneCycle (max lr 3e-3)",
+        f"- sampling strategy: {rep['strategy']}",
+        "",
+    ]
+    for setting, res in rep["results"].items():
+        lines += [
+            f"## {setting}",
+            "",
+            f"{res['source']}; training beats {res['train_counts']}, test beats "
+            f"{res['test_counts']}; seeds {res['seeds']}. {res['selection']}",
+            "",
+            f"Beats added per class: {res['strategy']}",
+            "",
+        ]
+        header = [
+            "method",
+            "accuracy",
+            "precision",
+            "recall",
+            "macro-F1",
+            "F1 w/o Q",
+            "R w/o Q",
+            *[f"recall {c}" for c in C.CLASS_NAMES],
+            "prec S",
+            "prec F",
+            "fit s",
+            "win",
+        ]
+        rows = []
+        failed = []
+        for name, m in res["methods"].items():
+            if "f1_macro" not in m:
+                failed.append(f"{name} failed: {'; '.join(m['errors'])}")
+                continue
+            v = res["verdicts"].get(name)
+            win = "–" if v is None else ("yes" if v["win"] else "no")
+            if v is not None and v["win"] and v["within_sd"]:
+                win = "yes (within 1 sd)"
+            rows.append(
+                [
+                    name,
+                    C.fmt(m["accuracy"]),
+                    C.fmt(m["precision_macro"]),
+                    C.fmt(m["recall_macro"]),
+                    C.fmt(m["f1_macro"]),
+                    C.fmt(m["f1_macro_without_Q"]),
+                    C.fmt(m["recall_macro_without_Q"]),
+                    *[C.fmt(m["recall"][c]) for c in C.CLASS_NAMES],
+                    C.fmt(m["precision"]["S"]),
+                    C.fmt(m["precision"]["F"]),
+                    f"{m['total_fit_s']['mean']:.0f}",
+                    win,
+                ]
+            )
+        lines += C.md_table(header, rows)
+        lines += [""] + failed if failed else []
+        anchors = ANCHORS.get(setting)
+        if anchors:
+            lines += [
+                "",
+                "Anchors (issue 8, accuracy / macro-F1): "
+                + ", ".join(f"{k} {a:.3f}/{f:.3f}" for k, (a, f) in anchors.items()),
+            ]
+        lines.append("")
+    lines += ["## Goals", ""] + [f"- {g['text']}" for g in rep["goals"].values()]
+    return "\n".join(lines) + "\n"
+
+
+def run_setting(setting, data, seeds, source, selection, args, names) -> dict:
+    X, y, X_test, y_test, valid = data
+    print(f"\n== {setting}: fitting {names} on {len(y)} beats")
+    M.fit_generators(names, X, y, args=args)  # into the cache, before the jobs
+    methods = ["none", "class_weight", *CLASSICAL, *names]
+    jobs = [(m, setting, data, seed, args) for m in methods for seed in seeds]
+    print(f"== {setting}: {len(jobs)} pipelines, {args.jobs} at a time")
+    runs = M.run_parallel(method_job, jobs, n_jobs=args.jobs)
+    res = {
+        "source": source,
+        "selection": selection,
+        "seeds": list(seeds),
+        "train_counts": dict(zip(C.CLASS_NAMES, np.bincount(y, minlength=5).tolist())),
+        "test_counts": dict(
+            zip(C.CLASS_NAMES, np.bincount(y_test, minlength=5).tolist())
+        ),
+        "strategy": {
+            C.CLASS_NAMES[c]: n - int(np.sum(y == c))
+            for c, n in sampling_strategy(y, TARGET[args.budget]).items()
+        },
+        "methods": {
+            m: summarise([r for r in runs if r["method"] == m]) for m in methods
+        },
+        "runs": runs,
+    }
+    res["verdicts"] = verdicts(res)
+    return res
+
+
+def main(argv=None) -> dict:
+    parser = C.make_parser(__doc__, SEEDS)
+    args = C.finish_args(parser.parse_args(argv))
+    report = C.Report(NAME, args, argv)
+    report["classifier"] = M.classifier_settings(args.budget)
+    report["epochs"] = EPOCHS[args.budget]
+    target = TARGET[args.budget]
+    report["strategy"] = (
+        "'auto': every minority class raised to the majority class"
+        if target is None
+        else f"every minority class raised to at least {target} beats (at most "
+        "the majority); classes with fewer than 6 beats left alone"
+    )
+    found, missing = M.generator_classes()
+    names = list(found)
+    report["generator_settings"] = M.generator_settings(args.budget, found)
+    report["generators_missing"] = missing
+    results = {}
+    X, y, X_test, y_test, source = C.load_intra(args)
+    results["intra-patient"] = run_setting(
+        "intra-patient",
+        (X, y, X_test, y_test, None),
+        INTRA_SEEDS[args.budget],
+        source,
+        "No validation set: the last epoch is kept.",
+        args,
+        names,
+    )
+    ds1, ds2, source = C.load_inter(args)
+    tr, va, desc = C.ds1_validation_split(ds1)
+    valid = (ds1.data[va], ds1.target[va])
+    results["inter-patient"] = run_setting(
+        "inter-patient",
+        (ds1.data[tr], ds1.target[tr], ds2.data, ds2.target, valid),
+        args.seeds,
+        source,
+        f"Epoch with the best macro-F1 on held-out DS1 patients kept ({desc}; "
+        f"{len(va)} validation beats).",
+        args,
+        names,
+    )
+    report["results"] = results
+    report["goals"] = goals(results, names) if args.budget != "smoke" else {}
+    return report.write(markdown)
+
+
+if __name__ == "__main__":
+    C.ensure_malloc_tuning()
+    main()
+    sys.exit(0)

@@ -1,0 +1,290 @@
+"""Table 1: TRTR, TSTR, TRTS, TSTS and TRSTR for each generator on MIT-BIH (and PTB).
+
+For each generator of :mod:`ecgaug.generators` (``CGANSampler``,
+``TTSCGANSampler``, ``DiffusionSampler``), fitted on the real training beats
+only, :func:`ecgaug.evaluation.evaluate_protocols` trains the benchmark
+classifier on real (R), synthetic (S) or real + synthetic beats and tests it on
+real or synthetic beats:
+
+- TRTR: the real-data baseline (identical for every generator: same beats,
+  same seed; the script checks that it is);
+- TSTR: do the synthetic beats carry what a classifier needs?
+- TRTS: do they look like their class to a real-trained classifier?
+- TSTS: are they easier than real beats (the paper: 0.999 vs TSTR 0.551)?
+- TRSTR: does adding them to the real beats help?
+
+Each seed is one repeat: its own synthetic draws and classifier seed; the
+generator is fitted once per training set (seed 0, shared through the cache
+with ``table2_finetune`` and ``oversampling``), so the spread over seeds does
+not include the generator's own training. The synthetic training set has
+``n_synthetic`` beats in the class proportions of the real training split; the
+synthetic test set has the labels of the real test split. Every classifier,
+whatever it is trained on, gets the same number of batches (``epochs`` times
+those of one pass over the real training split, OneCycle learning rate) and
+keeps its last epoch: no validation set, so nothing real leaks into TSTR.
+
+MIT-BIH: the intra-patient 80/20 split (``load_mitbih(split="train"/"test")``),
+as in the paper. PTB: MI vs healthy beats split 80/20 by patient, when the
+records of ``ptbdb/`` are present (see ``load_ptb_if_present``).
+
+Usage::
+
+    python benchmarks/table1_protocols.py --budget quick
+
+Paper (1-block network; which generator is not stated, TTS-CGAN is its pick):
+MIT TSTR .551/.430/.753 (acc/P/R), TSTS .999, TRTR .980/.961/.840,
+TRSTR .971/.933/.783; PTB TSTR .660, TSTS 1.000, TRTR .914/.908/.874.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+
+import _common as C
+import _models as M
+import numpy as np
+
+NAME = "table1_protocols"
+SEEDS = {"smoke": [0], "quick": [0, 1], "full": [0, 1, 2]}
+PROTOCOLS = ("TRTR", "TSTR", "TRTS", "TSTS", "TRSTR")
+#: Synthetic training beats (class proportions of the real training split);
+#: None: one per real training beat.
+N_SYNTHETIC = {"smoke": 400, "quick": 20_000, "full": None}
+METRICS = ("accuracy", "precision_macro", "recall_macro", "f1_macro")
+GOALS = {"trtr_accuracy": 0.985, "trtr_f1_macro": 0.93, "tstr_accuracy": 0.90}
+
+
+def protocols_job(name, info, data, class_names, seed, args) -> dict:
+    """All protocols for one generator and one seed (a worker's job)."""
+    from ecgaug.evaluation import evaluate_protocols
+
+    M.set_threads(args.threads)
+    X_train, y_train, X_test, y_test = data
+    sampler = M.load_fitted(info, device=args.device)
+    steps = math.ceil(len(y_train) / M.CLASSIFIER[args.budget]["batch_size"])
+    clf = M.make_classifier(
+        args.budget,
+        seed=seed,
+        device=args.device,
+        steps_per_epoch=steps,
+        classes=list(range(len(class_names))),
+    )
+    table = evaluate_protocols(
+        sampler,
+        clf,
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        protocols=PROTOCOLS,
+        n_synthetic=N_SYNTHETIC[args.budget],
+        n_repeats=1,
+        refit=False,
+        reseed=True,
+        random_state=seed,
+        as_frame=False,
+    )
+    out: dict[str, dict] = {p: {"recall": {}} for p in PROTOCOLS}
+    for protocol, metric, label, value in zip(
+        table["protocol"], table["metric"], table["label"], table["mean"]
+    ):
+        if metric == "class_recall":
+            out[protocol]["recall"][class_names[int(label)]] = float(value)
+        elif metric == "fit_time":
+            out[protocol]["fit_time_s"] = round(float(value), 2)
+        else:
+            out[protocol][metric] = float(value)
+    return out
+
+
+def summarise(runs: list[dict], class_names) -> dict:
+    """Mean ± sd over seeds of each protocol's scores."""
+    out = {}
+    for protocol in PROTOCOLS:
+        per = [r[protocol] for r in runs]
+        stats = {m: C.mean_sd(p[m] for p in per) for m in METRICS}
+        stats["recall"] = {
+            c: C.mean_sd(p["recall"][c] for p in per)
+            for c in class_names
+            if all(c in p["recall"] for p in per)
+        }
+        stats["fit_time_s"] = C.mean_sd(p["fit_time_s"] for p in per)
+        out[protocol] = stats
+    return out
+
+
+def run_dataset(label, data, class_names, args) -> dict:
+    """Fit the generators on one training split and run every protocol."""
+    X_train, y_train, X_test, y_test = data
+    found, missing = M.generator_classes()
+    names = list(found)
+    print(f"\n== {label}: fitting {names} on {len(y_train)} training beats")
+    infos = M.fit_generators(names, X_train, y_train, args=args)
+    for name, info in infos.items():
+        state = "cache" if info["cached"] else "fitted"
+        print(f"   {name}: {state}, fit time {info['fit_time_s']:.0f} s")
+    jobs = [
+        (name, infos[name], data, class_names, seed, args)
+        for name in names
+        for seed in args.seeds
+    ]
+    print(f"== {label}: {len(jobs)} protocol runs, {args.jobs} at a time")
+    runs = M.run_parallel(protocols_job, jobs, n_jobs=args.jobs)
+    per_gen: dict[str, list] = {n: [] for n in names}
+    for (name, *_), run in zip(jobs, runs):
+        per_gen[name].append(run)
+    trtr = [tuple(r["TRTR"][m] for m in METRICS) for n in names for r in per_gen[n]]
+    by_seed = [trtr[i :: len(args.seeds)] for i in range(len(args.seeds))]
+    return {
+        "n_train": int(len(y_train)),
+        "n_test": int(len(y_test)),
+        "train_counts": dict(
+            zip(class_names, np.bincount(y_train, minlength=len(class_names)).tolist())
+        ),
+        "test_counts": dict(
+            zip(class_names, np.bincount(y_test, minlength=len(class_names)).tolist())
+        ),
+        "generators_missing": missing,
+        "generators": {
+            name: {
+                "fit": M.public_info(infos[name]),
+                "protocols": summarise(per_gen[name], class_names),
+                "per_seed": per_gen[name],
+            }
+            for name in names
+        },
+        # Every generator's TRTR run trains the same classifier on the same
+        # beats with the same seed: a check of CPU determinism.
+        "trtr_identical_across_generators": all(
+            len(set(seed_runs)) == 1 for seed_runs in by_seed
+        ),
+    }
+
+
+def goals(mit: dict) -> dict:
+    gens = mit["generators"]
+    if not gens:
+        return {}
+    first = next(iter(gens.values()))["protocols"]["TRTR"]
+    tstr = {n: g["protocols"]["TSTR"]["accuracy"]["mean"] for n, g in gens.items()}
+    best = max(tstr, key=tstr.get)
+    return {
+        "trtr_accuracy": C.goal(
+            first["accuracy"]["mean"], GOALS["trtr_accuracy"], "MIT TRTR accuracy"
+        ),
+        "trtr_f1_macro": C.goal(
+            first["f1_macro"]["mean"], GOALS["trtr_f1_macro"], "MIT TRTR macro-F1"
+        ),
+        "tstr_accuracy": C.goal(
+            tstr[best], GOALS["tstr_accuracy"], f"best TSTR accuracy ({best})"
+        )
+        | {"generator": best},
+    }
+
+
+def markdown(rep: dict) -> str:
+    lines = [
+        *C.header_markdown(rep, "Table 1: train/test protocols"),
+        f"- classifier: {rep['classifier']['network']}, batch "
+        f"{rep['classifier']['batch_size']}, {rep['classifier']['epochs']} "
+        "epochs-worth of batches of the real training split for every protocol, "
+        "OneCycle (max lr 3e-3), last epoch kept",
+        f"- synthetic training set: {rep['n_synthetic']}",
+        "",
+    ]
+    for dataset, res in rep["results"].items():
+        if "skipped" in res:
+            lines += [f"## {dataset}", "", res["skipped"], ""]
+            continue
+        names = res["class_names"]
+        lines += [
+            f"## {dataset}",
+            "",
+            f"{res['source']}: {res['n_train']} training beats "
+            f"{res['train_counts']}, {res['n_test']} test beats.",
+            "",
+        ]
+        paper = C.PAPER["table1"].get(dataset, {})
+        header = [
+            "generator",
+            "protocol",
+            "accuracy",
+            "precision",
+            "recall",
+            "macro-F1",
+        ]
+        header += [f"recall {c}" for c in names] + ["fit s", "paper acc/P/R"]
+        rows = []
+        for i, (gname, g) in enumerate(res["generators"].items()):
+            # TRTR does not involve the generator: shown once
+            for protocol in PROTOCOLS if i == 0 else PROTOCOLS[1:]:
+                s = g["protocols"][protocol]
+                p = paper.get(protocol)
+                rows.append(
+                    ["(real only)" if protocol == "TRTR" else gname, protocol]
+                    + [C.fmt(s[m]) for m in METRICS]
+                    + [C.fmt(s["recall"].get(c)) for c in names]
+                    + [f"{s['fit_time_s']['mean']:.0f}"]
+                    + ["/".join(f"{v:.3f}" for v in p) if p else "–"]
+                )
+        lines += C.md_table(header, rows)
+        fits = ", ".join(
+            f"{n} {g['fit']['fit_time_s']:.0f} s"
+            + (" (from the cache)" if g["fit"]["cached"] else "")
+            for n, g in res["generators"].items()
+        )
+        lines += [
+            "",
+            f"Generator fit times: {fits}. TRTR identical across generators "
+            f"(determinism check): {res['trtr_identical_across_generators']}.",
+        ]
+        if res["generators_missing"]:
+            lines.append(f"Missing generators: {res['generators_missing']}.")
+        lines.append("")
+    if rep.get("goals"):
+        lines += ["## Goals", ""] + [f"- {g['text']}" for g in rep["goals"].values()]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> dict:
+    parser = C.make_parser(__doc__, SEEDS)
+    args = C.finish_args(parser.parse_args(argv))
+    report = C.Report(NAME, args, argv)
+    report["classifier"] = M.classifier_settings(args.budget)
+    n_syn = N_SYNTHETIC[args.budget]
+    report["n_synthetic"] = (
+        "one synthetic beat per real training beat (same class counts)"
+        if n_syn is None
+        else f"{n_syn} beats in the class proportions of the real training split"
+    )
+    found, _ = M.generator_classes()
+    report["generator_settings"] = M.generator_settings(args.budget, found)
+    results = {}
+    X, y, X_test, y_test, source = C.load_intra(args)
+    mit = run_dataset("MIT", (X, y, X_test, y_test), C.CLASS_NAMES, args)
+    results["MIT"] = {"source": source, "class_names": list(C.CLASS_NAMES)} | mit
+    ptb, status = C.load_ptb_if_present(args)
+    if ptb is None:
+        results["PTB"] = {"skipped": status}
+    else:
+        tr, te, split_seed = C.patient_split(
+            ptb.groups, ptb.target, test_size=0.2, need=(0, 1)
+        )
+        data = (ptb.data[tr], ptb.target[tr], ptb.data[te], ptb.target[te])
+        names = ("healthy", "MI")
+        res = run_dataset("PTB", data, names, args)
+        results["PTB"] = {
+            "source": f"{status}; 80/20 split by patient "
+            f"(GroupShuffleSplit random_state={split_seed})",
+            "class_names": list(names),
+        } | res
+    report["results"] = results
+    report["goals"] = goals(results["MIT"]) if args.budget != "smoke" else {}
+    return report.write(markdown)
+
+
+if __name__ == "__main__":
+    C.ensure_malloc_tuning()
+    main()
+    sys.exit(0)
