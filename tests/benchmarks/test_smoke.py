@@ -65,6 +65,8 @@ SCRIPTS["gan_samplers"] = _mine("gan_samplers")
 SCRIPTS["gan_samplers"]["keys"] = (*HEADER, "seeds", "malloc", "samplers")
 SCRIPTS["diffusion_sampler"] = _mine("diffusion_sampler")
 SCRIPTS["diffusion_sampler"]["keys"] = (*HEADER, "seeds", "malloc")
+SCRIPTS["malloc_tuning"] = _mine("malloc_tuning")
+SCRIPTS["malloc_tuning"]["keys"] = (*HEADER, "seeds", "malloc", "results")
 # Scripts with their own conventions (``--out`` is the path of the results
 # without suffix).
 SCRIPTS["classifier_trtr"] = {
