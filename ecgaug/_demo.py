@@ -46,27 +46,28 @@ __all__ = [
 #: The sampler ``ecgaug demo`` uses without ``--sampler``.
 DEFAULT_SAMPLER = "cgan"
 
-#: Epochs of each sampler in the demo (on top of its ``"cpu"`` preset): about
-#: one to two minutes of training on the ~2,000 training beats of the sample on
-#: a 2-core CPU. The default was chosen by measuring, on that machine (one torch
-#: thread, the malloc tuning on), each sampler's training time and the label
-#: adherence of its beats (share of synthetic beats of class c that a
-#: classifier trained on the real beats assigns to c):
+#: Settings of each sampler in the demo (on top of its ``"cpu"`` preset): the
+#: settings of ``tests/test_common.py::test_label_adherence``, under a minute
+#: and a half of training each on a 2-core CPU. Measured there (the whole
+#: sample, 2,500 beats, seed 0; torch's 2 threads), with the label adherence
+#: of the synthetic beats (share of beats generated for class c that a
+#: classifier trained on real beats assigns to c):
 #:
-#: ===========  ======  =========  ==================================
-#: sampler      epochs  fit time   label adherence (N, S, V, F, Q)
-#: ===========  ======  =========  ==================================
-#: cgan         30      77 s       0.97, 0.91, 1.00, 1.00, 1.00
-#: ttscgan      20      93 s       0.13, 0.04, 0.84, 0.00, 0.02
-#: diffusion    20      246 s      0.71, 0.11, 0.33, 0.00, 0.07
-#: ===========  ======  =========  ==================================
+#: ===========  ==================  ========  ==============================
+#: sampler      settings            fit time  label adherence (N, S, V, F, Q)
+#: ===========  ==================  ========  ==============================
+#: cgan         30 epochs           39 s      1.00, 0.72, 0.61, 0.35, 0.74
+#: ttscgan      40 epochs, batch    50 s      1.00, 0.19, 0.96, 0.47, 0.97
+#:              32, lr 1e-3 / 2e-3
+#: diffusion    48 epochs,          81 s      0.98, 0.50, 0.74, 0.61, 1.00
+#:              guidance 3
+#: ===========  ==================  ========  ==============================
 #:
-#: The other two train with a similar time budget here when asked for by name
-#: (``--sampler``); they need much longer training to do well.
+#: The CGAN is the default: the fastest to a usable generator.
 DEMO_SAMPLER_PARAMS: dict[str, dict[str, Any]] = {
     "cgan": {"n_epochs": 30},
-    "ttscgan": {"n_epochs": 20},
-    "diffusion": {"n_epochs": 10},
+    "ttscgan": {"n_epochs": 40, "batch_size": 32, "lr_g": 1e-3, "lr_d": 2e-3},
+    "diffusion": {"n_epochs": 48, "guidance_scale": 3.0},
 }
 
 #: The classifier of the demo: the paper's one-block residual network.

@@ -467,7 +467,7 @@ class ResNetClassifier(NeuralNetClassifier):
             )
         if reset:
             self.class_weight_ = self._class_weights(y_enc, labels)
-        return X.astype(np.float32, copy=False), y_enc.astype(np.int64)
+        return _writable_float32(X), y_enc.astype(np.int64)
 
     def _class_weights(self, y_enc: np.ndarray, labels: np.ndarray):
         cw = self.class_weight
@@ -504,7 +504,7 @@ class ResNetClassifier(NeuralNetClassifier):
             ensure_all_finite=False,
         )
         check_finite(X, "X")
-        return X.astype(np.float32, copy=False)
+        return _writable_float32(X)
 
     def _get_param_names(self):
         # skorch lists every public-looking attribute, including its private
@@ -671,3 +671,12 @@ class ResNetClassifier(NeuralNetClassifier):
         super().__setstate__(state)
         if isinstance(requested, str) and requested == "auto":
             self.device = requested
+
+
+def _writable_float32(X: np.ndarray) -> np.ndarray:
+    """``X`` as float32, copied only when it is another dtype or read-only.
+
+    torch cannot wrap a read-only array (a memory-mapped cache, a broadcast
+    view) without warning that writes would be undefined.
+    """
+    return np.require(X, dtype=np.float32, requirements=["W"])

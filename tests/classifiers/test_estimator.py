@@ -135,6 +135,21 @@ def test_string_labels_and_input_types(small):
     np.testing.assert_array_equal(pred, clf.predict(X_test.tolist()))
 
 
+def test_read_only_input_raises_no_warning(small):
+    # memory-mapped caches are read-only; torch warns on wrapping them
+    import warnings
+
+    X, y, X_test, _ = small
+    X, X_test = X.copy(), X_test.copy()
+    X.setflags(write=False)
+    X_test.setflags(write=False)
+    clf = ResNetClassifier(**TINY, max_epochs=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        clf.fit(X, y).predict(X_test)
+    assert not X.flags.writeable  # the caller's array is left as it was
+
+
 def test_classes_parameter_keeps_absent_classes(small):
     X, y, X_test, _ = small
     keep = y < 3
