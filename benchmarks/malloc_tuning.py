@@ -37,7 +37,7 @@ import _common as C
 NAME = "malloc_tuning"
 SEEDS = {"smoke": [0], "quick": [0], "full": [0]}
 #: Alternating (default, tuned) pairs of child processes per workload.
-REPEATS = {"smoke": 1, "quick": 5, "full": 7}
+REPEATS = {"smoke": 1, "quick": 3, "full": 7}
 #: Timed steps per child, after two untimed warm-up steps.
 STEPS = {"smoke": 2, "quick": 10, "full": 20}
 WORKLOADS = (
