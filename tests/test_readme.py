@@ -17,6 +17,9 @@ def test_readme_python_examples_run():
         exec(compile(block, str(README), "exec"), namespace)
     scores = namespace["scores"]
     assert len(scores["test_f1_macro"]) == 3
-    assert (scores["test_balanced_accuracy"] > 0.2).all()  # above chance
+    # patients unseen in training (GroupKFold): hard, but above chance (0.2);
+    # measured 0.31 / 0.44 / 0.33 on a 2-core CPU
+    assert (scores["test_balanced_accuracy"] > 0.25).all()
+    assert scores["test_balanced_accuracy"].mean() > 0.3
     clf = namespace["clf"]
     assert clf.predict(namespace["beats"].data[:5]).shape == (5,)
