@@ -308,8 +308,7 @@ def run_sampler(name, sampler, data, classifier, cfg, fitted: bool = False) -> d
 
 def _fit_time(result: dict) -> float:
     """Seconds to fit the sampler (when shared: its fit in the cache's run)."""
-    shared = result.get("shared_fit", {}).get("fit", {})
-    return shared.get("fit_time_s", result["fit_time_s"])
+    return result.get("shared_fit", {}).get("fit_time_s", result["fit_time_s"])
 
 
 def _lookup(rows: list[dict], metric: str, label: str, col: str = "value"):
