@@ -29,9 +29,6 @@ import argparse
 import json
 import math
 import os
-import platform
-import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -44,6 +41,9 @@ from skorch.callbacks import LRScheduler
 from ecgaug._utils import atomic_path
 from ecgaug.classifiers import ResNetClassifier
 from ecgaug.datasets import load_mitbih, load_sample
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common as C  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CLASS_NAMES = ["N", "S", "V", "F", "Q"]
@@ -76,42 +76,6 @@ def load_split(budget: str, data_home: str | None):
     test = load_mitbih(data_home=data_home, split="test")
     source = "load_mitbih(split='train'/'test'), segmentation='kachuee'"
     return train.data, train.target, test.data, test.target, source
-
-
-def git_commit() -> dict:
-    def run(*args):
-        out = subprocess.run(
-            ["git", *args], cwd=REPO, capture_output=True, text=True, check=False
-        )
-        return out.stdout.strip() if out.returncode == 0 else None
-
-    return {
-        "commit": run("rev-parse", "HEAD"),
-        "dirty": bool(run("status", "--porcelain")),
-    }
-
-
-def machine() -> dict:
-    info = {
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "python": platform.python_version(),
-        "cpu_count": os.cpu_count(),
-        "torch": torch.__version__,
-        "torch_threads": torch.get_num_threads(),
-        "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-    }
-    try:
-        info["load_avg_1min_at_start"] = os.getloadavg()[0]
-    except OSError:
-        pass
-    return info
-
-
-def peak_rss_mib() -> float:
-    # ru_maxrss is in KiB on Linux, bytes on macOS
-    scale = 1 if sys.platform == "darwin" else 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
 
 
 def make_classifier(n_blocks: int, epochs: int, cfg: dict, n_train: int):
@@ -174,7 +138,7 @@ def run_config(n_blocks, epochs, cfg, data) -> dict:
         "epoch_time_s": float(np.mean(history[:, "dur"])),
         "fit_time_s": fit_time,
         "test": evaluate(clf, X_test, y_test),
-        "peak_rss_mib": peak_rss_mib(),
+        "peak_rss_mib": C.peak_rss_mib(),
         "device": clf.device_,
     }
     if torch.cuda.is_available():
@@ -191,7 +155,7 @@ def markdown(report: dict) -> str:
         f"- machine: {report['machine']['platform']}, "
         f"{report['machine']['cpu_count']} CPUs, torch {report['machine']['torch']}"
         f" ({report['machine']['torch_threads']} threads), "
-        f"GPU: {report['machine']['cuda']}",
+        f"GPU: {report['machine']['gpu']}",
         f"- data: {report['data']['source']}: {report['data']['n_train']} train "
         f"(10 % of it held out for epoch selection), {report['data']['n_test']} test",
         f"- seed {report['seed']}, wall time {report['wall_time_s']:.0f} s",
@@ -246,8 +210,8 @@ def main(argv=None) -> dict:
         "benchmark": "classifier_trtr",
         "budget": args.budget,
         "command": " ".join([Path(sys.argv[0]).name, *(argv or sys.argv[1:])]),
-        "git": git_commit(),
-        "machine": machine(),
+        "git": C.git_info(),
+        "machine": C.machine_info(),
         "seed": SEED,
         "settings": cfg
         | {

@@ -39,8 +39,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import subprocess
 import sys
 import time
 import traceback
@@ -55,6 +53,9 @@ import ecgaug
 from ecgaug._utils import atomic_path
 from ecgaug.datasets import AAMI_CLASSES, load_mitbih, load_sample
 from ecgaug.evaluation import synthetic_quality_report
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common as C  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = 0
@@ -135,37 +136,6 @@ def default_data_home() -> str | None:
     return str(shared) if (shared / "mitdb").is_dir() else None
 
 
-def git_commit() -> dict:
-    def run(*args):
-        out = subprocess.run(
-            ["git", *args], cwd=REPO, capture_output=True, text=True, check=False
-        )
-        return out.stdout.strip() if out.returncode == 0 else None
-
-    return {
-        "commit": run("rev-parse", "HEAD"),
-        "dirty": bool(run("status", "--porcelain")),
-    }
-
-
-def machine() -> dict:
-    info = {
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "python": platform.python_version(),
-        "cpu_count": os.cpu_count(),
-        "torch": torch.__version__,
-        "torch_threads": torch.get_num_threads(),
-        "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-        "ecgaug": ecgaug.__version__,
-    }
-    try:
-        info["load_avg_1min_at_start"] = os.getloadavg()[0]
-    except OSError:
-        pass
-    return info
-
-
 def cap_per_class(y: np.ndarray, cap: int | None, seed: int) -> np.ndarray:
     """Sorted indices of at most ``cap`` beats per class, drawn with ``seed``."""
     if cap is None:
@@ -232,8 +202,6 @@ def shared_generators(budget: str, data_home: str | None):
     (capped per class by that budget) and cached, so that this report and
     Table 1 describe the very same generators.
     """
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import _common as C
     import _models as M
 
     train = load_mitbih(data_home=data_home, split="train")
@@ -332,7 +300,7 @@ def markdown(report: dict) -> str:
         f"- command: `{report['command']}`",
         f"- git: {report['git']['commit']} (dirty: {report['git']['dirty']})",
         f"- machine: {m['platform']}, {m['cpu_count']} CPUs, torch {m['torch']} "
-        f"({m['torch_threads']} threads), GPU: {m['cuda']}, "
+        f"({m['torch_threads']} threads), GPU: {m['gpu']}, "
         f"1-min load at start {m.get('load_avg_1min_at_start', float('nan')):.1f}",
         f"- data: {d['source']}: {d['n_train']} train beats "
         f"(N S V F Q: {' '.join(map(str, d['train_counts']))}), {d['n_test']} test "
@@ -425,8 +393,8 @@ def run(
         "benchmark": "quality_report",
         "budget": budget,
         "command": command,
-        "git": git_commit(),
-        "machine": machine(),
+        "git": C.git_info(),
+        "machine": {**C.machine_info(), "ecgaug": ecgaug.__version__},
         "seed": SEED,
         "settings": cfg,
     }
