@@ -15,7 +15,6 @@ from collections import Counter
 import numpy as np
 import pytest
 import sklearn.utils.estimator_checks as skchecks
-import torch
 from imblearn.pipeline import make_pipeline
 from imblearn.utils.estimator_checks import parametrize_with_checks
 from sklearn.base import clone
@@ -87,21 +86,6 @@ def test_every_sampler_has_fast_params(cls):
     assert cls.__name__ in ADHERENCE_PARAMS, (
         f"add {cls.__name__} to ADHERENCE_PARAMS in tests/_fast_params.py"
     )
-
-
-@pytest.fixture
-def one_thread():
-    """Run torch on one CPU thread: bit-for-bit repeatable training.
-
-    With several threads, some CPU kernels sum in a varying order, so two
-    fits with the same seed can differ in the last bits (~1e-7) of the
-    weights; the checks below compare two fits with ``assert_allclose`` at
-    ``rtol=1e-7`` or exactly.
-    """
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 @parametrize_with_checks(SAMPLERS, expected_failed_checks=lambda e: EXPECTED_FAILED)

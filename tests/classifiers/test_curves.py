@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from sklearn.base import BaseEstimator
 
 from ecgaug.classifiers import (
@@ -25,13 +24,8 @@ TINY = {
 METRICS = ("accuracy", "precision_macro", "recall_macro", "f1_macro")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # Tiny networks run faster on one thread, and the CI machine is shared.
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n_threads)
+# Small networks run fastest on one thread (see tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("one_thread_module")
 
 
 class CountingGaussianSampler(BaseEstimator):

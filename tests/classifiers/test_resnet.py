@@ -10,14 +10,8 @@ from torch import nn
 
 from ecgaug.classifiers import ResNet1D, ResNet1DConfig
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # Tiny networks run faster on one thread, and the CI machine is shared.
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n_threads)
+# Small networks run fastest on one thread (see tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("one_thread_module")
 
 
 def test_kachuee_default_architecture():

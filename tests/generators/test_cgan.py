@@ -12,15 +12,8 @@ from ecgaug.base import TrainingDivergedError
 from ecgaug.generators import CGANSampler
 from ecgaug.generators._cgan import ConvGenerator, PatchDiscriminator
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """These small networks run fastest on one thread, and on a loaded machine
-    several OpenMP threads slow them down many times over."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+# Small networks run fastest on one thread (see tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("one_thread_module")
 
 
 TINY = {

@@ -28,14 +28,8 @@ from ecgaug.generators._diffusion.samplers import (
 )
 from tests._fast_params import FAST_PARAMS
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small networks run fastest on one thread on a loaded 2-core machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+# Small networks run fastest on one thread (see tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("one_thread_module")
 
 
 TINY = {**FAST_PARAMS["DiffusionSampler"], "random_state": 0}

@@ -13,15 +13,8 @@ from ecgaug.generators._nn.layers import gradient_penalty
 from ecgaug.generators._nn.transformer import SelfAttention, dropout
 from ecgaug.generators._nn.tts import TTSDiscriminator, TTSGenerator
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """These small networks run fastest on one thread, and on a loaded machine
-    several OpenMP threads slow them down many times over."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+# Small networks run fastest on one thread (see tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("one_thread_module")
 
 
 PAPER_G = {
