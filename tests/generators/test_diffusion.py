@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from sklearn.linear_model import LogisticRegression
 
 from ecgaug.generators import DiffusionSampler
+from ecgaug.generators._diffusion.inference import fused_forward
 from ecgaug.generators._diffusion.network import (
     ClassCrossAttention,
     DiffWave,
@@ -36,19 +37,21 @@ TINY = {**FAST_PARAMS["DiffusionSampler"], "random_state": 0}
 
 
 def _tiny_net(T: int, n_leads: int = 1, patch_size: int = 1, **kw) -> DiffWave:
+    sizes = {
+        "residual_channels": 8,
+        "n_layers": 4,
+        "class_embed_dim": 8,
+        "n_class_tokens": 3,
+        "n_heads": 2,
+        "head_dim": 4,
+        "attention_every": 2,
+    }
     cfg = DiffWaveConfig(
         n_timesteps=T,
         n_classes=3,
         n_leads=n_leads,
-        residual_channels=8,
-        n_layers=4,
         patch_size=patch_size,
-        class_embed_dim=8,
-        n_class_tokens=3,
-        n_heads=2,
-        head_dim=4,
-        attention_every=2,
-        **kw,
+        **{**sizes, **kw},
     )
     torch.manual_seed(0)
     net = DiffWave(cfg).eval()
@@ -75,6 +78,33 @@ def test_network_maps_beats_to_noise_of_the_same_shape(T, n_leads, patch_size):
     torch.testing.assert_close(a, b)
     # every output depends on the class
     assert not torch.allclose(a[0], net(x, t, torch.tensor([1, 1, 2, 3, 1]))[0])
+
+
+@pytest.mark.parametrize(
+    "T, n_leads, patch_size, n_layers, attention_every",
+    [(187, 1, 1, 4, 2), (187, 1, 3, 10, 5), (16, 2, 4, 3, 1), (5, 1, 1, 1, 1)],
+)
+def test_fused_sampling_form_equals_the_layer_by_layer_form(
+    T, n_leads, patch_size, n_layers, attention_every
+):
+    net = _tiny_net(
+        T, n_leads, patch_size, n_layers=n_layers, attention_every=attention_every
+    )
+    for p in net.parameters():  # every weight and bias matters, none is zero
+        torch.nn.init.normal_(p, std=0.3)
+    x = torch.randn(7, n_leads, T)
+    y = torch.tensor([2, 0, 3, 2, 1, 0, 2])  # 3 is the null class
+    t = torch.full((1,), 13.7)
+    context = net.context(y)
+    with torch.no_grad():
+        fused = fused_forward(net, x, t, context)
+        layers = net.forward_layers(x, t, context)
+        assert torch.equal(net(x, t, context=context), fused)  # sampling fuses
+        per_beat_steps = net(x, t.expand(7), context=context)  # not fused
+    torch.testing.assert_close(per_beat_steps, layers)
+    torch.testing.assert_close(fused, layers, rtol=1e-4, atol=1e-4 * layers.std())
+    with torch.enable_grad():  # training differentiates the layers
+        assert torch.equal(net(x, t, context=context).detach(), layers)
 
 
 def test_network_trains_through_every_parameter():

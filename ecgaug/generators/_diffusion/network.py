@@ -54,19 +54,26 @@ Written for CPU throughput, without changing the model (measured in
   multiply-adds per position, whatever the head size, and the folded keys and
   values are computed once per class and sampling run (:meth:`DiffWave.context`);
 - ``P > 1`` runs the stack on ``P`` times fewer positions (the ``"cpu"``
-  preset's main saving; ``P = 1`` is DiffWave).
+  preset's main saving; ``P = 1`` is DiffWave);
+- sampling on a CPU runs the same function in a fused form with three fewer
+  element-wise passes per layer (:mod:`.inference`); training runs
+  :meth:`DiffWave.forward_layers`.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .inference import fused_forward
+
 __all__ = [
+    "ClassContext",
     "ClassCrossAttention",
     "DiffWave",
     "DiffWaveConfig",
@@ -78,6 +85,25 @@ __all__ = [
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 
 Folded = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+
+
+class ClassContext(NamedTuple):
+    """What the network needs of the classes of a batch, once per distinct class.
+
+    Attributes
+    ----------
+    index : torch.Tensor of shape (B,)
+        Each beat's row in the per-class tensors.
+    vector : torch.Tensor of shape (M, hidden)
+        The class vector added to the diffusion-step embedding.
+    folded : list of (tuple of torch.Tensor or None)
+        Per layer, the folded attention tensors of the ``M`` classes
+        (:meth:`ClassCrossAttention.fold`), or None.
+    """
+
+    index: torch.Tensor
+    vector: torch.Tensor
+    folded: list[Folded | None]
 
 
 def dilations_for(n_layers: int, dilation_cycle: int, n_positions: int) -> list[int]:
@@ -285,22 +311,17 @@ class DiffWave(nn.Module):
         """Index of the unconditional (null) class."""
         return self.config.n_classes
 
-    def context(self, y: torch.Tensor) -> tuple[torch.Tensor, list[Folded | None]]:
-        """Class context of indices ``y`` (B,): a vector (B, hidden) and, per layer,
-        the folded attention tensors (or None). Reuse it across sampling steps."""
+    def context(self, y: torch.Tensor) -> ClassContext:
+        """Class context of indices ``y`` (B,), per distinct class; reuse it across
+        sampling steps."""
         cfg = self.config
         classes, index = torch.unique(y, return_inverse=True)  # (M,), (B,)
         tokens = self.class_embedding(classes).view(
             len(classes), cfg.n_class_tokens, cfg.class_embed_dim
         )  # (M, K, E)
-        vector = self.class_projection(tokens.mean(dim=1))[index]  # (B, hidden)
-        folded = [
-            None
-            if layer.cross_attention is None
-            else tuple(f[index] for f in layer.cross_attention.fold(tokens))
-            for layer in self.layers
-        ]
-        return vector, folded
+        attentions = [layer.cross_attention for layer in self.layers]
+        folded = [None if a is None else a.fold(tokens) for a in attentions]
+        return ClassContext(index, self.class_projection(tokens.mean(dim=1)), folded)
 
     def forward(
         self,
@@ -308,20 +329,33 @@ class DiffWave(nn.Module):
         t: torch.Tensor,
         y: torch.Tensor | None = None,
         *,
-        context: tuple[torch.Tensor, list[Folded | None]] | None = None,
+        context: ClassContext | None = None,
     ) -> torch.Tensor:
         """Predict the noise in ``x`` (B, L, T) at diffusion steps ``t`` (B,) or (1,).
 
         Give the class indices ``y`` (B,), or their ``context`` (:meth:`context`).
+        Without gradients, on a CPU in float32 and with one step for the whole
+        batch (sampling), it runs the same function in the fused form of
+        :func:`~ecgaug.generators._diffusion.inference.fused_forward`.
         """
+        context = self.context(y) if context is None else context
+        if _can_fuse(x, t):
+            return fused_forward(self, x, t, context)
+        return self.forward_layers(x, t, context)
+
+    def forward_layers(
+        self, x: torch.Tensor, t: torch.Tensor, context: ClassContext
+    ) -> torch.Tensor:
+        """:meth:`forward` layer by layer, as the module docstring writes it
+        (what training differentiates)."""
         B, L, T = x.shape
         P, S = self.config.patch_size, self.config.n_positions
-        vector, folded = self.context(y) if context is None else context
+        index = context.index
         x = F.pad(x, (0, S * P - T)).view(B, L, S, P)  # (B, L, S, P)
         # channels-last (B, L*P, 1, S): the layout oneDNN's convolutions prefer
         x = x.permute(0, 2, 1, 3).reshape(B, S, 1, L * P).permute(0, 3, 2, 1)
         h = F.relu(self.input_projection(x))  # (B, C, 1, S)
-        e = self.diffusion_embedding(t.reshape(-1)) + vector  # (B, hidden)
+        e = self.diffusion_embedding(t.reshape(-1)) + context.vector[index]
         biases = self.step_projection(e).view(B, len(self.layers), -1, 1, 1)
         C = self.config.residual_channels
         state = torch.empty(  # [h, skip sum], channels-last like the weights
@@ -333,9 +367,24 @@ class DiffWave(nn.Module):
         state[:, :C] = h
         state[:, C:] = 0.0
         for i, layer in enumerate(self.layers):
-            state = layer(state, biases[:, i], folded[i])  # (B, 2C, 1, S)
+            folded = context.folded[i]
+            if folded is not None:
+                folded = tuple(f[index] for f in folded)  # per beat
+            state = layer(state, biases[:, i], folded)  # (B, 2C, 1, S)
         skip = state[:, C:] * (1.0 / math.sqrt(len(self.layers)))  # (B, C, 1, S)
         out = self.output_projection(F.relu(self.skip_projection(skip)))
         out = out.reshape(B, L * P, S).view(B, L, P, S).transpose(2, 3)  # (B,L,S,P)
         out = out.reshape(B, L, S * P)
         return out[..., :T]  # (B, L, T)
+
+
+def _can_fuse(x: torch.Tensor, t: torch.Tensor) -> bool:
+    """Whether :func:`fused_forward` applies: inference on a CPU in float32 (no
+    autocast), one diffusion step for the whole batch."""
+    return (
+        not torch.is_grad_enabled()
+        and t.numel() == 1
+        and x.device.type == "cpu"
+        and x.dtype == torch.float32
+        and not torch.is_autocast_enabled("cpu")
+    )
