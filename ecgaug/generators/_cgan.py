@@ -12,7 +12,7 @@ from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval
 from torch import nn
 
-from ._docstrings import _base_params_docstring
+from ._docstrings import _base_attributes_docstring, _base_params_docstring
 from ._gan import BaseConditionalGAN
 from ._nn.layers import EMASchedule, LabelConditionedLatent, SNConv1d, make_ema
 
@@ -126,7 +126,9 @@ class PatchDiscriminator(nn.Module):
         return patches, self.cls_head(h.flatten(1))  # (B, T_L), (B, K)
 
 
-@Substitution(base_params=_base_params_docstring)
+@Substitution(
+    base_params=_base_params_docstring, base_attributes=_base_attributes_docstring
+)
 class CGANSampler(BaseConditionalGAN):
     """1-D convolutional conditional GAN with a PatchGAN discriminator (AC-GAN).
 
@@ -211,25 +213,10 @@ class CGANSampler(BaseConditionalGAN):
         The discriminator.
     g_optimizer_, d_optimizer_ : torch.optim.Adam
         Their optimisers.
-    config_ : dict
-        The resolved settings (preset overridden by the parameters set).
-    classes_ : ndarray of shape (n_classes,)
-        Class labels seen in ``fit``.
-    class_counts_ : ndarray of shape (n_classes,)
-        Beats per class in ``fit``.
-    sampling_strategy_ : dict
-        Beats to generate per class in :meth:`fit_resample`.
-    n_features_in_ : int
-        ``n_leads * n_timesteps_``.
-    n_timesteps_ : int
-        Time steps per lead.
     history_ : list of dict
         Mean losses per epoch (``d_loss``, ``g_loss``, ``d_cls``, ``g_cls``),
         with ``epoch`` and ``time``.
-    n_epochs_ : int
-        Epochs trained so far.
-    device_ : torch.device
-        Where the networks live.
+    {base_attributes}
 
     See Also
     --------

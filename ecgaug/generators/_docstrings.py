@@ -1,7 +1,9 @@
-"""Parameter descriptions shared by every generative sampler, written once.
+"""Parameter and attribute descriptions shared by every generative sampler,
+written once.
 
 Substituted into the samplers' docstrings with
-:class:`imblearn.utils.Substitution` (``{base_params}``).
+:class:`imblearn.utils.Substitution` (``{base_params}``,
+``{base_attributes}``).
 """
 
 from imblearn.over_sampling.base import BaseOverSampler
@@ -49,3 +51,20 @@ _base_params_docstring = (
         Called at the start and end of training and after every epoch (e.g.
         :class:`~ecgaug.callbacks.Checkpoint`)."""
 )
+
+_base_attributes_docstring = """config_ : dict
+        The resolved settings (preset overridden by the parameters set).
+    classes_ : ndarray of shape (n_classes,)
+        Class labels seen in ``fit``.
+    class_counts_ : ndarray of shape (n_classes,)
+        Beats per class in ``fit``.
+    sampling_strategy_ : dict
+        Beats to generate per class in :meth:`fit_resample`.
+    n_features_in_ : int
+        ``n_leads * n_timesteps_``.
+    n_timesteps_ : int
+        Time steps per lead.
+    n_epochs_ : int
+        Epochs trained so far.
+    device_ : torch.device
+        Where the networks live."""

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._docstrings import _base_params_docstring
+from ._docstrings import _base_attributes_docstring, _base_params_docstring
 from ._gan import BaseConditionalGAN
 from ._nn.layers import EMASchedule, gradient_penalty, make_ema
 from ._nn.tts import TTSDiscriminator, TTSGenerator
@@ -18,7 +18,9 @@ from ._nn.tts import TTSDiscriminator, TTSGenerator
 __all__ = ["TTSCGANSampler"]
 
 
-@Substitution(base_params=_base_params_docstring)
+@Substitution(
+    base_params=_base_params_docstring, base_attributes=_base_attributes_docstring
+)
 class TTSCGANSampler(BaseConditionalGAN):
     """Transformer time-series conditional GAN (TTS-CGAN) as an over-sampler.
 
@@ -133,26 +135,11 @@ class TTSCGANSampler(BaseConditionalGAN):
         The discriminator.
     g_optimizer_, d_optimizer_ : torch.optim.Adam
         Their optimisers.
-    config_ : dict
-        The resolved settings (preset overridden by the parameters set).
-    classes_ : ndarray of shape (n_classes,)
-        Class labels seen in ``fit``.
-    class_counts_ : ndarray of shape (n_classes,)
-        Beats per class in ``fit``.
-    sampling_strategy_ : dict
-        Beats to generate per class in :meth:`fit_resample`.
-    n_features_in_ : int
-        ``n_leads * n_timesteps_``.
-    n_timesteps_ : int
-        Time steps per lead.
     history_ : list of dict
         Mean losses per epoch (``d_loss``, ``g_loss``, ``d_cls``, ``g_cls``,
         and with ``"wgan-gp"`` ``gp``, the weighted penalty averaged over all
         steps), with ``epoch`` and ``time``.
-    n_epochs_ : int
-        Epochs trained so far.
-    device_ : torch.device
-        Where the networks live.
+    {base_attributes}
 
     See Also
     --------

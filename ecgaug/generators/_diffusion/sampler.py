@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import (
 
 from ecgaug.base import BaseGenerativeSampler
 
-from .._docstrings import _base_params_docstring
+from .._docstrings import _base_attributes_docstring, _base_params_docstring
 from .._nn.layers import EMASchedule, make_ema
 from .network import DiffWave, DiffWaveConfig
 from .presets import PRESETS
@@ -39,7 +39,9 @@ _ARCHITECTURE = (
 _SAMPLING = ("sampler", "n_sampling_steps", "guidance_scale")
 
 
-@Substitution(base_params=_base_params_docstring)
+@Substitution(
+    base_params=_base_params_docstring, base_attributes=_base_attributes_docstring
+)
 class DiffusionSampler(BaseGenerativeSampler):
     """Class-conditional DiffWave diffusion model as an over-sampler.
 
@@ -71,7 +73,7 @@ class DiffusionSampler(BaseGenerativeSampler):
     The ``"paper"`` preset is DiffWave's base model (Kong et al.; 2.4 M
     parameters here) trained as DiffWave was, a GPU job. The ``"cpu"``
     preset is sized for two CPU cores: on the 87.5 k-beat MIT-BIH training
-    split an epoch takes about two minutes, and DDIM with 10 steps samples
+    split an epoch takes about 90 s, and DDIM with 10 steps samples
     over a thousand beats per second with the TSTR accuracy of 50 ancestral
     steps (see ``benchmarks/diffusion_sampler.py``); ``guidance_scale=2`` to
     ``3`` sharpens the classes at twice the sampling cost.
@@ -151,24 +153,9 @@ class DiffusionSampler(BaseGenerativeSampler):
         The moving average of ``process_.network`` that :meth:`sample` uses.
     optimizer_ : torch.optim.Adam
         The optimiser.
-    config_ : dict
-        The resolved settings (preset overridden by the parameters set).
-    classes_ : ndarray of shape (n_classes,)
-        Class labels seen in ``fit``.
-    class_counts_ : ndarray of shape (n_classes,)
-        Beats per class in ``fit``.
-    sampling_strategy_ : dict
-        Beats to generate per class in :meth:`fit_resample`.
-    n_features_in_ : int
-        ``n_leads * n_timesteps_``.
-    n_timesteps_ : int
-        Time steps per lead.
     history_ : list of dict
         Mean ``loss`` per epoch, with ``epoch`` and ``time``.
-    n_epochs_ : int
-        Epochs trained so far.
-    device_ : torch.device
-        Where the networks live.
+    {base_attributes}
 
     See Also
     --------
