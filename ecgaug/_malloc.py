@@ -7,11 +7,11 @@ A convolutional network on the CPU allocates and frees tensors of many MiB at
 every layer of every step, so each step pays page faults and zeroing of memory
 it had just given back. Raising both thresholds (``MALLOC_MMAP_THRESHOLD_=
 4294967296``, ``MALLOC_TRIM_THRESHOLD_=68719476736``) keeps that memory in the
-process. ``benchmarks/malloc_tuning.py`` measured, on a shared 2-core CPU with
-torch 2.13 (fresh processes, alternating, medians): sampling 1.44x (diffusion,
-1,024 beats) and 1.80x (CGAN, 4,096 beats) faster, training steps 0.96-1.08x
-(no real change); peak memory the same for training and up to 40 % higher for
-large sampling batches (freed memory is kept for reuse until the process ends).
+process. ``benchmarks/malloc_tuning.py`` measured, on a quiet 2-core CPU with
+torch 2.13 (fresh processes, alternating, medians): sampling 1.49x (diffusion,
+1,024 beats) and 2.13x (CGAN, 4,096 beats) faster, training steps 1.13-1.28x
+faster; peak memory the same for training and up to 43 % higher for large
+sampling batches (freed memory is kept for reuse until the process ends).
 The command line and the benchmark scripts generate many beats, so they turn it
 on; see ``benchmarks/results/malloc_tuning.md``.
 
