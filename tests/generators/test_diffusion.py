@@ -105,6 +105,20 @@ def test_fused_sampling_form_equals_the_layer_by_layer_form(
     torch.testing.assert_close(fused, layers, rtol=1e-4, atol=1e-4 * layers.std())
     with torch.enable_grad():  # training differentiates the layers
         assert torch.equal(net(x, t, context=context).detach(), layers)
+    with torch.no_grad():
+        bf16 = net(x, t, context=context, bf16=True)
+    assert bf16.dtype == torch.float32
+    assert (bf16 - layers).norm() < 0.05 * layers.norm()  # bfloat16's precision
+    assert not torch.equal(bf16, fused)
+
+
+def test_bf16_is_refused_where_the_network_does_not_fuse():
+    net = _tiny_net(16)
+    x, y = torch.randn(3, 1, 16), torch.tensor([0, 1, 2])
+    with pytest.raises(ValueError, match="bf16=True applies to CPU sampling only"):
+        net(x, torch.full((1,), 2.0), y, bf16=True)  # gradients on: training
+    with torch.no_grad(), pytest.raises(ValueError, match="one diffusion step"):
+        net(x, torch.tensor([1.0, 2.0, 3.0]), y, bf16=True)
 
 
 def test_network_trains_through_every_parameter():
@@ -342,6 +356,20 @@ def test_sampling_knobs_change_the_beats_without_refitting(fitted):
         torch.testing.assert_close(v, weights[k])
     # back to the first knobs: back to the first beats
     np.testing.assert_array_equal(est.set_params(**default).sample(8, y=2)[0], base)
+
+
+def test_cpu_bf16_samples_close_to_float32_ones(fitted):
+    est = copy.deepcopy(fitted).set_params(sampler="ddim", guidance_scale=2.0)
+    labels = np.repeat([0, 2, 4], 3)
+    f32, _ = est.sample(9, y=labels)
+    est.set_params(cpu_bf16=True)
+    a, _ = est.sample(9, y=labels)
+    np.testing.assert_array_equal(a, est.sample(9, y=labels)[0])  # deterministic
+    assert a.dtype == np.float32 and np.isfinite(a).all()
+    assert not np.array_equal(a, f32)
+    assert np.abs(a - f32).mean() < 0.02 * np.abs(f32).mean() + 1e-3
+    with pytest.raises(ValueError, match="cpu_bf16"):
+        est.set_params(cpu_bf16="yes").sample(3)
 
 
 def test_guidance_batches_the_conditional_and_unconditional_passes(fitted):

@@ -330,17 +330,25 @@ class DiffWave(nn.Module):
         y: torch.Tensor | None = None,
         *,
         context: ClassContext | None = None,
+        bf16: bool = False,
     ) -> torch.Tensor:
         """Predict the noise in ``x`` (B, L, T) at diffusion steps ``t`` (B,) or (1,).
 
         Give the class indices ``y`` (B,), or their ``context`` (:meth:`context`).
         Without gradients, on a CPU in float32 and with one step for the whole
         batch (sampling), it runs the same function in the fused form of
-        :func:`~ecgaug.generators._diffusion.inference.fused_forward`.
+        :func:`~ecgaug.generators._diffusion.inference.fused_forward`, in
+        bfloat16 when ``bf16``.
         """
         context = self.context(y) if context is None else context
         if _can_fuse(x, t):
-            return fused_forward(self, x, t, context)
+            dtype = torch.bfloat16 if bf16 else torch.float32
+            return fused_forward(self, x, t, context, dtype)
+        if bf16:
+            raise ValueError(
+                "bf16=True applies to CPU sampling only: float32 beats on a CPU, "
+                "no gradients, one diffusion step for the whole batch."
+            )
         return self.forward_layers(x, t, context)
 
     def forward_layers(
