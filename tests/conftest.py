@@ -8,6 +8,8 @@ from pathlib import Path
 import matplotlib
 import pytest
 
+from tests._threads import on_one_thread
+
 matplotlib.use("Agg")
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,30 +37,13 @@ def bundled_sample():
     return load_sample()
 
 
-def _torch_on_one_thread():
-    """Run torch on one CPU thread, then restore the count.
-
-    Small networks run fastest on one thread, and several OpenMP threads
-    competing for a few busy cores slow them down many times over. One
-    thread also makes training bit-for-bit repeatable: with several, some CPU
-    kernels sum in a varying order, so two fits with the same seed can differ
-    in the last bits (~1e-7) of the weights.
-    """
-    import torch
-
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 @pytest.fixture
 def one_thread():
-    """torch on one thread for one test (see ``_torch_on_one_thread``)."""
-    yield from _torch_on_one_thread()
+    """torch on one thread for one test (see ``tests/_threads.py``)."""
+    yield from on_one_thread()
 
 
 @pytest.fixture(scope="module")
 def one_thread_module():
     """torch on one thread for a whole module, its module fixtures included."""
-    yield from _torch_on_one_thread()
+    yield from on_one_thread()

@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
-from threadpoolctl import threadpool_limits
 
+from tests._threads import on_one_thread
 from tests.evaluation._toy import CopyingSampler, GaussianBeatSampler
 
 
 @pytest.fixture(scope="package", autouse=True)
 def _one_thread():
-    """One BLAS / OpenMP / torch thread: these small fits run faster than with
-    threads that compete for a few busy cores (HistGradientBoosting and a small
-    ResNet slowed 20x on a loaded 2-core machine)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with threadpool_limits(1):
-            yield
-    finally:
-        torch.set_num_threads(n)
+    """One BLAS / OpenMP / torch thread for the package (``tests/_threads.py``)."""
+    yield from on_one_thread(blas=True)
 
 
 @pytest.fixture(scope="package")

@@ -9,22 +9,15 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-import torch  # noqa: E402
-from threadpoolctl import threadpool_limits  # noqa: E402
 
+from tests._threads import on_one_thread  # noqa: E402
 from tests.evaluation._toy import GaussianBeatSampler  # noqa: E402
 
 
 @pytest.fixture(scope="package", autouse=True)
 def _one_thread():
-    """One BLAS / OpenMP / torch thread (see tests/evaluation/conftest.py)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with threadpool_limits(1):
-            yield
-    finally:
-        torch.set_num_threads(n)
+    """One BLAS / OpenMP / torch thread for the package (``tests/_threads.py``)."""
+    yield from on_one_thread(blas=True)
 
 
 @pytest.fixture(autouse=True)
