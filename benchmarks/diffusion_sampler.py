@@ -221,7 +221,7 @@ def _evaluate(sampler, data, judge, args, cfg, seed) -> dict:
             flush=True,
         )
     sampler.set_params(
-        sampler=None, n_sampling_steps=None, guidance_scale=None, cpu_bf16=False
+        sampler=None, n_sampling_steps=None, guidance_scale=None, cpu_bf16=None
     )
     return out
 
@@ -675,7 +675,7 @@ def main(argv=None) -> dict:
             if r["sampler"] == cfg_["sampler"]
             and r["n_sampling_steps"] == cfg_["n_sampling_steps"]
             and r["guidance_scale"] == cfg_["guidance_scale"]
-            and not r["cpu_bf16"]
+            and r["cpu_bf16"] == cfg_["cpu_bf16"]
         ),
         None,
     )

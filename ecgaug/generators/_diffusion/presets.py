@@ -38,6 +38,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "sampler": "ddim",
         "n_sampling_steps": 10,
         "guidance_scale": 1.0,
+        "cpu_bf16": False,
         "sample_batch_size": 1024,
     },
     # DiffWave's base model and training (64 channels, 30 layers, 50
@@ -70,6 +71,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "sampler": "ddpm",
         "n_sampling_steps": 50,
         "guidance_scale": 1.0,
+        "cpu_bf16": False,
         "sample_batch_size": 1024,
     },
 }

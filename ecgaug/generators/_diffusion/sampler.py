@@ -36,7 +36,7 @@ _ARCHITECTURE = (
     "attention_every",
 )
 # Read at sampling time, so that set_params changes them without refitting.
-_SAMPLING = ("sampler", "n_sampling_steps", "guidance_scale")
+_SAMPLING = ("sampler", "n_sampling_steps", "guidance_scale", "cpu_bf16")
 
 
 @Substitution(
@@ -144,9 +144,10 @@ class DiffusionSampler(BaseGenerativeSampler):
         (conditional and unconditional passes batched together).
     sample_batch_size : int, default=None
         Beats generated per forward pass by :meth:`sample`.
-    cpu_bf16 : bool, default=False
+    cpu_bf16 : bool, default=None
         Sample on a CPU with the network's state, convolutions and 1x1
-        products in bfloat16 (its gate and output stay float32). On CPUs with
+        products in bfloat16 (its gate and output stay float32); both presets
+        leave it off. On CPUs with
         AMX or AVX-512 BF16 this is faster (measured on a 2-core Xeon with
         AMX: 1.3x at the ``"cpu"`` preset, 2.1x at DiffWave's size; see
         ``benchmarks/results/diffusion_sampler.md``); elsewhere it can be
@@ -219,7 +220,7 @@ class DiffusionSampler(BaseGenerativeSampler):
         "sampler": [StrOptions(set(SAMPLERS)), None],
         "n_sampling_steps": [Interval(Integral, 1, None, closed="left"), None],
         "guidance_scale": [Interval(Real, 0, None, closed="left"), None],
-        "cpu_bf16": ["boolean"],
+        "cpu_bf16": ["boolean", None],
     }
 
     def __init__(
@@ -258,7 +259,7 @@ class DiffusionSampler(BaseGenerativeSampler):
         n_sampling_steps=None,
         guidance_scale=None,
         sample_batch_size=None,
-        cpu_bf16=False,
+        cpu_bf16=None,
     ):
         super().__init__(sampling_strategy=sampling_strategy)
         self.preset = preset
@@ -339,7 +340,7 @@ class DiffusionSampler(BaseGenerativeSampler):
         return {"loss": float(loss.detach())}
 
     def _generate(self, y: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        sampler, n_steps, w = self._sampling_settings()
+        sampler, n_steps, w, cpu_bf16 = self._sampling_settings()
         schedule = make_schedule(sampler, self.process_.alphas_cumprod64, n_steps)
         network = self.ema_.module
         B, L, T = len(y), self.n_leads, self.n_timesteps_
@@ -354,7 +355,7 @@ class DiffusionSampler(BaseGenerativeSampler):
         noise = noise.to(self.device_)
         null = torch.full_like(y, network.null_class)
         to_eps = self.process_.eps_from_output
-        bf16 = self.cpu_bf16 and self.device_.type == "cpu"
+        bf16 = cpu_bf16 and self.device_.type == "cpu"
         if w == 1.0 or w == 0.0:
             context = network.context(y if w == 1.0 else null)
 
@@ -374,7 +375,7 @@ class DiffusionSampler(BaseGenerativeSampler):
         return run_sampler(denoise, schedule, noise)  # (B, L, T)
 
     # ---------------------------------------------------------- helpers
-    def _sampling_settings(self) -> tuple[str, int, float]:
+    def _sampling_settings(self) -> tuple[str, int, float, bool]:
         """The sampling knobs as set now (preset as fallback), validated."""
         preset = self._presets[self.preset]
         values = {
@@ -382,8 +383,8 @@ class DiffusionSampler(BaseGenerativeSampler):
             for k in _SAMPLING
         }
         validate_parameter_constraints(
-            {k: self._parameter_constraints[k] for k in (*_SAMPLING, "cpu_bf16")},
-            {**values, "cpu_bf16": self.cpu_bf16},
+            {k: self._parameter_constraints[k] for k in _SAMPLING},
+            values,
             caller_name=type(self).__name__,
         )
         n_train = int(self.config_["n_diffusion_steps"])
@@ -404,6 +405,7 @@ class DiffusionSampler(BaseGenerativeSampler):
             values["sampler"],
             int(values["n_sampling_steps"]),
             float(values["guidance_scale"]),
+            bool(values["cpu_bf16"]),
         )
 
 
