@@ -20,12 +20,35 @@ __all__ = [
 ]
 
 
+def _own_gpu() -> int:
+    """Index of this process's GPU among the visible ones (see resolve_device)."""
+    n_gpus = torch.cuda.device_count()
+    rank = os.environ.get("LOCAL_RANK", "").strip()
+    if rank:
+        try:
+            return int(rank) % n_gpus
+        except ValueError:
+            raise ValueError(
+                f"LOCAL_RANK={rank!r} is not an integer; unset it or set it to "
+                "this process's rank on its machine (0, 1, ...)."
+            ) from None
+    return torch.cuda.current_device()
+
+
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
     """Turn ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:1"``... into a ``torch.device``.
 
-    ``"auto"`` picks CUDA when a GPU is visible, else the CPU. A device that is
-    asked for by name but absent raises a ``ValueError`` instead of failing later
-    inside torch.
+    ``"auto"`` picks a GPU when one is visible, else the CPU; the GPU is this
+    process's own, so that parallel workers spread over the GPUs:
+
+    - ``$LOCAL_RANK`` (set by ``torchrun`` and ``accelerate launch``): GPU
+      ``LOCAL_RANK % device_count``;
+    - else the current CUDA device (``torch.cuda.set_device``), by default the
+      first of ``$CUDA_VISIBLE_DEVICES``, which CUDA numbers 0: dask-cuda's
+      ``LocalCUDACluster`` lists each worker's own GPU first there.
+
+    A device that is asked for by name but absent raises a ``ValueError``
+    instead of failing later inside torch.
     """
     if isinstance(device, torch.device):
         device = str(device)
@@ -34,7 +57,9 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
             f"device must be a string such as 'auto' or 'cpu', got {device!r}"
         )
     if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        if not torch.cuda.is_available():
+            return torch.device("cpu")
+        return torch.device("cuda", _own_gpu())
     try:
         resolved = torch.device(device)
     except RuntimeError as exc:
