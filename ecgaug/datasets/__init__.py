@@ -15,10 +15,12 @@ from ._home import clear_cache, get_cache_dir, get_data_home
 from ._kaggle import load_kaggle_heartbeat
 from ._mitbih import load_mitbih
 from ._ptb import load_ptb
+from ._rr import RR_FEATURE_NAMES, rr_features
 from ._sample import load_sample
 
 __all__ = [
     "AAMI_CLASSES",
+    "RR_FEATURE_NAMES",
     "clear_cache",
     "get_cache_dir",
     "get_data_home",
@@ -26,4 +28,5 @@ __all__ = [
     "load_mitbih",
     "load_ptb",
     "load_sample",
+    "rr_features",
 ]

@@ -18,6 +18,8 @@ from ._detectors import DETECTORS, detect_r_peaks
 from ._fetch import ensure_records, verify_sha256
 from ._home import get_cache_dir, get_data_home
 from ._records import read_header, read_signal, record_files, signal_to_physical
+from ._rr import RR_FEATURE_NAMES, RR_VERSION, check_rr_option, with_rr
+from ._rr import rr_features as beat_rr
 from ._segmentation import N_SAMPLES, TARGET_FS, peak_segments, resample_to
 
 __all__ = ["PTB_TARGET_NAMES", "load_ptb"]
@@ -92,6 +94,7 @@ def _extract(db_dir: Path, record: str, channel: int, detector: str) -> dict:
     return {
         "data": peak_segments(signal, peaks, TARGET_FS),
         "r_peak": np.rint(peaks * (fs / TARGET_FS)).astype(np.int64),
+        "rr": beat_rr(peaks, TARGET_FS),
     }
 
 
@@ -102,6 +105,7 @@ def _record_beats(db_dir, cache_dir, record, channel, detector):
         "detector": detector,
         "n_samples": N_SAMPLES,
         "db_dir": str(db_dir),
+        "rr_version": RR_VERSION,
     }
     if cache_dir is None:
         return _extract(db_dir, record, channel, detector)
@@ -121,6 +125,7 @@ def load_ptb(
     lead: str = "ii",
     segmentation: str = "detector",
     detector: str = "xqrs",
+    rr_features: bool | str = True,
     download_if_missing: bool = True,
     return_X_y: bool = False,
     cache: bool = True,
@@ -153,6 +158,11 @@ def load_ptb(
         and ``"annotation"`` segmentations of MIT-BIH do not apply.
     detector : {"xqrs", "kachuee"}, default="xqrs"
         R-peak detector, as in :func:`load_mitbih`.
+    rr_features : bool or "append", default=True
+        RR-interval features of each beat, from the detected R peaks, as in
+        :func:`load_mitbih`: ``True`` adds ``rr`` and ``rr_names`` to the
+        Bunch, ``"append"`` also appends them to ``data`` (8 last columns),
+        ``False`` neither.
     download_if_missing : bool, default=True
         Download absent records from PhysioNet and check them against its
         SHA256SUMS.txt; if False, absent files raise ``FileNotFoundError``.
@@ -168,8 +178,9 @@ def load_ptb(
     data : :class:`~sklearn.utils.Bunch`
         Dictionary-like object with attributes:
 
-        data : ndarray of float32, shape (n_beats, 187)
-            Beats in [0, 1], zero-padded at the end, 125 Hz.
+        data : ndarray of float32, shape (n_beats, 187 [+ 8])
+            Beats in [0, 1], zero-padded at the end, 125 Hz; then the 8 RR
+            features with ``rr_features="append"``.
         target : ndarray of int64, shape (n_beats,)
             0 healthy control, 1 myocardial infarction.
         target_names : ndarray of str
@@ -181,6 +192,10 @@ def load_ptb(
             Record of each beat.
         r_peak : ndarray of int64, shape (n_beats,)
             Detected R peak, sample index at the record's 1000 Hz.
+        rr : ndarray of float32, shape (n_beats, 8)
+            RR-interval features, unless ``rr_features=False``.
+        rr_names : list of str
+            Names of the ``rr`` columns.
         feature_names : list of str
             ``ii_t000 ... ii_t186``.
         fs : float
@@ -204,6 +219,7 @@ def load_ptb(
         )
     if detector not in DETECTORS:
         raise ValueError(f"Unknown detector {detector!r}; use one of {DETECTORS}.")
+    check_rr_option(rr_features)
     db_dir = get_data_home(data_home) / DB
     records = _check_records(records, db_dir, download_if_missing)
     ensure_records(
@@ -231,10 +247,19 @@ def load_ptb(
         parts[record] = _record_beats(db_dir, cache_dir, record, channel, detector)
     sizes = [len(p["r_peak"]) for p in parts.values()]
     lead_name = lead.lower()
-    return make_bunch(
-        data=np.concatenate(
+    rr = np.concatenate(
+        [p["rr"] for p in parts.values()] or [np.zeros((0, len(RR_FEATURE_NAMES)))]
+    ).astype(np.float32)
+    data, names, extra = with_rr(
+        np.concatenate(
             [p["data"] for p in parts.values()] or [np.zeros((0, N_SAMPLES))]
         ),
+        feature_names([lead_name]),
+        rr,
+        rr_features,
+    )
+    return make_bunch(
+        data=data,
         target=np.repeat([labels[r] for r in parts], sizes).astype(np.int64),
         target_names=PTB_TARGET_NAMES,
         return_X_y=return_X_y,
@@ -243,7 +268,8 @@ def load_ptb(
         r_peak=np.concatenate(
             [p["r_peak"] for p in parts.values()] or [np.zeros(0, np.int64)]
         ),
-        feature_names=feature_names([lead_name]),
+        **extra,
+        feature_names=names,
         fs=float(TARGET_FS),
         DESCR=load_descr("ptb.rst"),
     )

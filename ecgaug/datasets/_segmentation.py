@@ -9,6 +9,9 @@
   median RR interval of the peaks in the surrounding 10 s window. Used with
   annotated R peaks (``segmentation="annotation"``) and detected ones
   (``segmentation="detector"``).
+* :func:`context_segments`: a fixed window of ``CONTEXT_SAMPLES`` samples centred
+  on each R peak (``segmentation="context"``), long enough to hold the previous
+  and the next R peak, so that a classifier sees the beat's rhythm.
 
 Every segment is min-max normalised on its own to [0, 1] in float64, then cut
 to ``n_samples`` and zero-padded, and stored as float32.
@@ -20,8 +23,12 @@ import numpy as np
 from scipy.signal import resample_poly
 
 __all__ = [
+    "CONTEXT_FS",
+    "CONTEXT_HALF_S",
+    "CONTEXT_SAMPLES",
     "N_SAMPLES",
     "TARGET_FS",
+    "context_segments",
     "kachuee_segments",
     "median_rr",
     "peak_segments",
@@ -32,6 +39,21 @@ __all__ = [
 N_SAMPLES = 187
 #: Sampling rate (Hz) of ``segmentation="annotation"`` and ``"detector"`` beats.
 TARGET_FS = 125
+#: Sampling rate (Hz) of ``segmentation="context"`` windows. Measured on MLII of
+#: the 48 MIT-BIH records (first 5 min, high-passed at 0.5 Hz, Welch PSD): 99.7 %
+#: of the power lies below its Nyquist frequency of 50 Hz (99.9 % below 62.5 Hz,
+#: 98.3 % below 31.25 Hz), at 0.8 of the length of a 125 Hz window.
+CONTEXT_FS = 100
+#: Half-width (s) of a context window. Over the 109,398 beats of the 48 records
+#: that have both neighbours, the previous and the next R peak lie at least
+#: 50 ms (half a QRS) inside ``±1.7 s`` for 99.1 % of all beats (98.9 % at
+#: ±1.6 s, 99.4 % at ±1.8 s); for S beats 90.8 % (long pauses in record 232).
+CONTEXT_HALF_S = 1.7
+#: Samples per lead of a context window: ``2 * CONTEXT_HALF_S * CONTEXT_FS``; the
+#: beat's R peak is sample ``CONTEXT_SAMPLES // 2``.
+CONTEXT_SAMPLES = 340
+#: High-pass cut-off (Hz) removing baseline wander before context windows.
+CONTEXT_HIGHPASS_HZ = 0.5
 #: Half-width (s) of the window whose median RR sets the segment length.
 _RR_HALF_WINDOW_S = 5.0
 #: Segment length as a multiple of the median RR interval.
@@ -188,4 +210,64 @@ def peak_segments(
             X[row, lead * n_samples : (lead + 1) * n_samples] = _minmax_cut_pad(
                 signal[start : start + length, lead], n_samples
             )
+    return X
+
+
+def context_segments(
+    signal: np.ndarray,
+    peaks: np.ndarray,
+    fs: float,
+    *,
+    n_samples: int = CONTEXT_SAMPLES,
+    highpass_hz: float | None = CONTEXT_HIGHPASS_HZ,
+) -> np.ndarray:
+    """Fixed windows centred on each R peak, neighbouring beats included.
+
+    The signal is high-passed (2nd-order Butterworth, zero phase) to remove
+    baseline wander, then each window ``[peak - n_samples // 2, peak -
+    n_samples // 2 + n_samples)`` is cut (edge values repeated past the ends of
+    the record) and min-max normalised per lead to [0, 1]. The beat's R peak is
+    always sample ``n_samples // 2``.
+
+    Parameters
+    ----------
+    signal : ndarray, shape (sig_len, n_leads)
+        The signal at its final rate (``CONTEXT_FS`` = 100 Hz in the loaders).
+    peaks : ndarray of int, shape (n_beats,)
+        R-peak sample indices in ``signal``.
+    fs : float
+        Sampling rate of ``signal``.
+    n_samples : int, default=340
+        Samples per window and lead (3.4 s at 100 Hz).
+    highpass_hz : float or None, default=0.5
+        High-pass cut-off; None keeps the signal as is.
+
+    Returns
+    -------
+    X : ndarray of float32, shape (n_beats, n_leads * n_samples)
+        Lead-major.
+    """
+    from scipy.signal import butter, sosfiltfilt
+
+    signal = np.asarray(signal, dtype=np.float64)
+    if signal.ndim == 1:
+        signal = signal[:, None]
+    peaks = np.asarray(peaks, dtype=np.int64)
+    n_leads = signal.shape[1]
+    X = np.zeros((len(peaks), n_leads * n_samples), dtype=np.float32)
+    if len(peaks) == 0 or len(signal) == 0:
+        return X
+    if highpass_hz is not None and len(signal) > 12:
+        sos = butter(2, highpass_hz, btype="highpass", fs=fs, output="sos")
+        signal = sosfiltfilt(sos, signal, axis=0)
+    half = n_samples // 2
+    padded = np.pad(signal, ((half, n_samples), (0, 0)), mode="edge")
+    starts = np.clip(peaks, 0, len(signal) - 1)  # window start in ``padded``
+    offsets = np.arange(n_samples)
+    for lead in range(n_leads):
+        win = padded[starts[:, None] + offsets[None, :], lead]  # (n_beats, T)
+        lo = win.min(axis=1, keepdims=True)
+        span = win.max(axis=1, keepdims=True) - lo
+        norm = np.divide(win - lo, span, out=np.zeros_like(win), where=span > 0)
+        X[:, lead * n_samples : (lead + 1) * n_samples] = norm
     return X
