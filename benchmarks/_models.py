@@ -557,15 +557,17 @@ def set_threads(threads: int | None) -> None:
 
 
 def run_parallel(func: Callable, jobs: Sequence[tuple], *, n_jobs: int) -> list:
-    """``[func(*job) for job in jobs]``, in ``n_jobs`` worker processes.
+    """``[func(*job) for job in jobs]`` through :class:`joblib.Parallel`, in order.
 
-    Workers are fresh processes (joblib's loky); they inherit the environment,
-    the malloc variables included. ``n_jobs=1`` runs in this process.
+    joblib's default backend runs ``n_jobs`` fresh worker processes (loky); they
+    inherit the environment, the malloc variables included. ``n_jobs=1`` runs
+    in this process. No backend is named here, so that a script run inside
+    ``with joblib.parallel_config(backend="dask"):`` sends its fits to a Dask
+    cluster (``n_jobs`` then counts nothing: Dask runs as many at once as its
+    workers have threads).
     """
-    if n_jobs <= 1 or len(jobs) <= 1:
-        return [func(*job) for job in jobs]
     from joblib import Parallel, delayed
 
-    return Parallel(n_jobs=min(n_jobs, len(jobs)), backend="loky")(
+    return Parallel(n_jobs=max(1, min(n_jobs, len(jobs))))(
         delayed(func)(*job) for job in jobs
     )

@@ -12,6 +12,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
+from ecgaug._parallel import parallel_map
 from ecgaug.classifiers._finetune import FineTunedClassifier
 
 __all__ = ["learning_curve_finetune", "nested_stratified_subsets"]
@@ -70,6 +71,31 @@ def _scores(model, X_test, y_test, labels: np.ndarray) -> dict[str, float]:
     return row
 
 
+def _fit_and_score(model: str, estimator, frac: float, idx, data):
+    """Fit one model of a fraction; its table row and the fitted estimator.
+
+    The estimator is returned only for the first fine-tuning, whose
+    ``pretrained_`` the other fractions reuse (``None`` otherwise, so that
+    workers send back a row, not a network).
+    """
+    X, y, X_test, y_test, labels, X_pretrain, y_pretrain = data
+    X_sub, y_sub = X[idx], y[idx]
+    start = time.perf_counter()
+    if model == "real":
+        estimator.fit(X_sub, y_sub)
+        fit_time = time.perf_counter() - start
+    else:
+        first = not hasattr(estimator, "pretrained_")
+        estimator.fit(X_sub, y_sub, X_pretrain=X_pretrain, y_pretrain=y_pretrain)
+        fit_time = estimator.finetune_time_
+    row = (
+        {"fraction": frac, "n_train": len(idx), "model": model}
+        | _scores(estimator, X_test, y_test, labels)
+        | {"fit_time": fit_time, "pretrain_time": 0.0}
+    )
+    return row, estimator if model == "finetuned" and first else None
+
+
 def learning_curve_finetune(
     estimator: FineTunedClassifier,
     X,
@@ -83,6 +109,7 @@ def learning_curve_finetune(
     baseline: bool = True,
     random_state=0,
     as_frame: bool | str = "auto",
+    n_jobs: int | None = None,
 ):
     """Real-only versus pretrained-then-fine-tuned, for growing real data.
 
@@ -128,6 +155,13 @@ def learning_curve_finetune(
     as_frame : bool or "auto", default="auto"
         Return a :class:`pandas.DataFrame` (``"auto"``: when pandas is
         installed) or a dict of lists.
+    n_jobs : int or None, default=None
+        Fits run at once (joblib): first the pretraining with the real-only
+        fits, then the other fine-tunings. ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context (``backend="dask"``: on a Dask
+        cluster), ``-1`` all CPUs. The result is the serial one; each worker
+        runs torch on ``cpu_count // n_jobs`` threads. Read more in
+        :ref:`scaling`.
 
     Returns
     -------
@@ -187,35 +221,30 @@ def learning_curve_finetune(
         seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
         finetuned.set_params(random_state=seed)
 
+    # Pretraining happens once, in the first fine-tuning (the largest
+    # fraction), together with the real-only fits; the other fractions then
+    # fine-tune copies of the pretrained estimator. Every seed is fixed here,
+    # so the tasks give the serial result in any order.
+    first, rest = fractions[0], fractions[1:]
+    data = (X, y, X_test, y_test, labels, X_pretrain, y_pretrain)
+    tasks = [("finetuned", finetuned, first, subsets[first], data)]
+    if baseline:
+        real = clone(estimator.classifier)
+        if seed is not None and "random_state" in real.get_params(deep=False):
+            real.set_params(random_state=seed)
+        tasks += [("real", clone(real), f, subsets[f], data) for f in fractions]
+    runs = parallel_map(_fit_and_score, tasks, n_jobs=n_jobs)
+    finetuned = runs[0][1]
+    pretrain_time = (
+        finetuned.sampler_fit_time_ + finetuned.sample_time_ + finetuned.pretrain_time_
+    )
+    tasks = [("finetuned", finetuned, f, subsets[f], data) for f in rest]
+    runs += parallel_map(_fit_and_score, tasks, n_jobs=n_jobs)
     rows = []
-    pretrain_time = None
-    for frac in fractions:
-        idx = subsets[frac]
-        X_sub, y_sub = X[idx], y[idx]
-        if baseline:
-            real = clone(estimator.classifier)
-            if seed is not None and "random_state" in real.get_params(deep=False):
-                real.set_params(random_state=seed)
-            start = time.perf_counter()
-            real.fit(X_sub, y_sub)
-            fit_time = time.perf_counter() - start
-            rows.append(
-                {"fraction": frac, "n_train": len(idx), "model": "real"}
-                | _scores(real, X_test, y_test, labels)
-                | {"fit_time": fit_time, "pretrain_time": 0.0}
-            )
-        finetuned.fit(X_sub, y_sub, X_pretrain=X_pretrain, y_pretrain=y_pretrain)
-        if pretrain_time is None:
-            pretrain_time = (
-                finetuned.sampler_fit_time_
-                + finetuned.sample_time_
-                + finetuned.pretrain_time_
-            )
-        rows.append(
-            {"fraction": frac, "n_train": len(idx), "model": "finetuned"}
-            | _scores(finetuned, X_test, y_test, labels)
-            | {"fit_time": finetuned.finetune_time_, "pretrain_time": pretrain_time}
-        )
+    for row, _ in runs:
+        if row["model"] == "finetuned":
+            row["pretrain_time"] = pretrain_time
+        rows.append(row)
 
     rows.sort(key=lambda r: (r["fraction"], r["model"] != "real"))
     table = {key: [row[key] for row in rows] for key in rows[0]}

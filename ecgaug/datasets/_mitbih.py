@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
+from .._parallel import parallel_map
 from ._aami import AAMI_CLASSES, aami_labels
 from ._bunch import feature_names, load_descr, make_bunch
 from ._cache import cache_path, fingerprint, load_cached, save_cached
@@ -216,6 +216,7 @@ def load_mitbih(
     download_if_missing: bool = True,
     return_X_y: bool = False,
     cache: bool = True,
+    n_jobs: int | None = None,
     verbose: int = 0,
 ):
     """Load AAMI-labelled heartbeats of the MIT-BIH Arrhythmia Database.
@@ -275,6 +276,10 @@ default="kachuee"
         Keep the extracted beats in the cache folder (``$ECGAUG_CACHE`` or
         ``~/.cache/ecgaug``; see :func:`get_cache_dir`), one checked ``.npz``
         per record and set of parameters.
+    n_jobs : int or None, default=None
+        Records read and segmented at once (joblib); ``None`` means 1 unless in
+        a :func:`joblib.parallel_config` context, ``-1`` all CPUs. The beats
+        are the same, in the same order.
     verbose : int, default=0
         Show a progress bar over the records when > 0.
 
@@ -356,11 +361,14 @@ default="kachuee"
     channels, _, lead_names = _select_channels(db_dir, records, leads)
     cache_dir = get_cache_dir() if cache else None
 
-    parts = {}
-    for record in tqdm(list(channels), desc="MIT-BIH records", disable=verbose <= 0):
-        parts[record] = _record_beats(
-            db_dir, cache_dir, record, channels[record], segmentation, detector
-        )
+    tasks = [
+        (db_dir, cache_dir, record, channels[record], segmentation, detector)
+        for record in channels
+    ]
+    beats = parallel_map(
+        _record_beats, tasks, n_jobs=n_jobs, desc="MIT-BIH records", verbose=verbose
+    )
+    parts = dict(zip(channels, beats))
     n_samples = CONTEXT_SAMPLES if segmentation == "context" else N_SAMPLES
     n_features = len(next(iter(channels.values()))) * n_samples
     data = np.concatenate([p["data"] for p in parts.values()]).reshape(-1, n_features)

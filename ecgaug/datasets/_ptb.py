@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import wfdb
-from tqdm.auto import tqdm
 
+from .._parallel import parallel_map
 from ._bunch import feature_names, load_descr, make_bunch
 from ._cache import cache_path, fingerprint, load_cached, save_cached
 from ._detectors import DETECTORS, detect_r_peaks
@@ -129,6 +129,7 @@ def load_ptb(
     download_if_missing: bool = True,
     return_X_y: bool = False,
     cache: bool = True,
+    n_jobs: int | None = None,
     verbose: int = 0,
 ):
     """Load heartbeats of the PTB Diagnostic ECG Database: MI vs healthy control.
@@ -170,6 +171,8 @@ def load_ptb(
         Return ``(data, target)`` instead of a Bunch.
     cache : bool, default=True
         Keep the extracted beats in the cache folder (see :func:`get_cache_dir`).
+    n_jobs : int or None, default=None
+        Records read and segmented at once (joblib), as in :func:`load_mitbih`.
     verbose : int, default=0
         Show a progress bar over the records when > 0.
 
@@ -241,10 +244,12 @@ def load_ptb(
     kept = [r for r in kept if r not in lacking]
     cache_dir = get_cache_dir() if cache else None
 
-    parts = {}
-    for record in tqdm(kept, desc="PTB records", disable=verbose <= 0):
-        channel = _lower(headers[record].sig_name).index(lead.lower())
-        parts[record] = _record_beats(db_dir, cache_dir, record, channel, detector)
+    channels = [_lower(headers[r].sig_name).index(lead.lower()) for r in kept]
+    tasks = [(db_dir, cache_dir, r, c, detector) for r, c in zip(kept, channels)]
+    beats = parallel_map(
+        _record_beats, tasks, n_jobs=n_jobs, desc="PTB records", verbose=verbose
+    )
+    parts = dict(zip(kept, beats))
     sizes = [len(p["r_peak"]) for p in parts.values()]
     lead_name = lead.lower()
     rr = np.concatenate(

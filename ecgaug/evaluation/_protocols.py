@@ -18,8 +18,8 @@ from sklearn.metrics import (
     recall_score,
 )
 from sklearn.utils import check_random_state
-from tqdm.auto import tqdm
 
+from .._parallel import parallel_map
 from ._synthetic import check_fitted, draw, synthetic_labels
 from ._tables import summarise_repeats, to_frame
 from .metrics._validation import check_beats, check_labels, plain
@@ -77,6 +77,45 @@ def _scores(y_true: np.ndarray, y_pred: np.ndarray, classes: np.ndarray) -> dict
     return out
 
 
+def _one_repeat(sampler, classifier, names, data, flags, seeds) -> dict:
+    """Scores of one repeat: ``{(protocol, metric, label): value}``."""
+    Xtr, ytr, Xte, yte, classes, train_labels = data
+    needs_synth_train, needs_synth_test, refit, reseed = flags
+    seed_sampler, seed_train, seed_test, seed_clf = (int(s) for s in seeds)
+    if seed_test == seed_train:
+        seed_test = (seed_train + 1) % (2**31 - 1)
+    sets = {"real": (Xtr, ytr)}
+    tests = {"real": (Xte, yte)}
+    if needs_synth_train or needs_synth_test:
+        gen = sampler
+        if refit:
+            gen = _reseed(clone(sampler), seed_sampler, reseed).fit(Xtr, ytr)
+        if needs_synth_train:
+            sets["synth"] = draw(gen, train_labels, seed_train, Xtr, ytr)
+            sets["real+synth"] = (
+                np.vstack([Xtr, sets["synth"][0]]),
+                np.concatenate([ytr, sets["synth"][1]]),
+            )
+        if needs_synth_test:
+            tests["synth"] = draw(gen, yte, seed_test, Xtr, ytr)
+    fitted: dict[str, tuple[Any, float]] = {}
+    out: dict[tuple[str, str, Any], float] = {}
+    for name in names:
+        train_side, test_side = PROTOCOLS[name]
+        if train_side not in fitted:
+            Xa, ya = sets[train_side]
+            clf = _reseed(clone(classifier), seed_clf, reseed)
+            start = time.perf_counter()
+            clf.fit(Xa, ya)
+            fitted[train_side] = (clf, time.perf_counter() - start)
+        clf, fit_time = fitted[train_side]
+        Xb, yb = tests[test_side]
+        scores = _scores(yb, np.asarray(clf.predict(Xb)), classes)
+        scores[("fit_time", None)] = fit_time
+        out.update({(name, metric, label): v for (metric, label), v in scores.items()})
+    return out
+
+
 def evaluate_protocols(
     sampler: Any,
     classifier: Any,
@@ -93,6 +132,7 @@ def evaluate_protocols(
     confidence: float = 0.95,
     random_state: int | np.random.RandomState | None = None,
     as_frame: bool | str = "auto",
+    n_jobs: int | None = None,
     verbose: int = 0,
 ):
     """Score a classifier trained and tested on real and synthetic beats.
@@ -162,6 +202,13 @@ def evaluate_protocols(
     as_frame : bool or "auto", default="auto"
         Return a pandas DataFrame (``"auto"``: when pandas is installed),
         else a dict of lists.
+    n_jobs : int or None, default=None
+        Repeats run at once (joblib): ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context (e.g. ``backend="dask"`` runs
+        them on a Dask cluster), ``-1`` all CPUs. Each repeat's seeds are
+        drawn before any starts, so the result is the serial one; each worker
+        runs torch on ``cpu_count // n_jobs`` threads. Read more in
+        :ref:`scaling`.
     verbose : int, default=0
         Show a progress bar.
 
@@ -232,46 +279,22 @@ def evaluate_protocols(
     if not refit and sampler is not None:
         check_fitted(sampler)
 
-    rng = check_random_state(random_state)
+    # every seed drawn up front: a repeat depends on its own seeds only, so
+    # that the repeats give the same numbers serially and in parallel
+    seeds = check_random_state(random_state).randint(0, 2**31 - 1, size=(n_repeats, 4))
+    data = (Xtr, ytr, Xte, yte, classes, train_labels)
+    flags = (needs_synth_train, needs_synth_test, refit, reseed)
+    runs = parallel_map(
+        _one_repeat,
+        [(sampler, classifier, names, data, flags, s) for s in seeds.tolist()],
+        n_jobs=n_jobs,
+        desc="protocols",
+        verbose=verbose,
+    )
     values: dict[tuple[str, str, Any], list[float]] = {}
-    bar = tqdm(total=n_repeats, desc="protocols", disable=not verbose, unit="repeat")
-    for _ in range(int(n_repeats)):
-        seed_sampler, seed_train, seed_test, seed_clf = (
-            int(s) for s in rng.randint(0, 2**31 - 1, size=4)
-        )
-        if seed_test == seed_train:
-            seed_test = (seed_train + 1) % (2**31 - 1)
-        sets = {"real": (Xtr, ytr)}
-        tests = {"real": (Xte, yte)}
-        if needs_synth_train or needs_synth_test:
-            gen = sampler
-            if refit:
-                gen = _reseed(clone(sampler), seed_sampler, reseed).fit(Xtr, ytr)
-            if needs_synth_train:
-                sets["synth"] = draw(gen, train_labels, seed_train, Xtr, ytr)
-                sets["real+synth"] = (
-                    np.vstack([Xtr, sets["synth"][0]]),
-                    np.concatenate([ytr, sets["synth"][1]]),
-                )
-            if needs_synth_test:
-                tests["synth"] = draw(gen, yte, seed_test, Xtr, ytr)
-        fitted: dict[str, tuple[Any, float]] = {}
-        for name in names:
-            train_side, test_side = PROTOCOLS[name]
-            if train_side not in fitted:
-                Xa, ya = sets[train_side]
-                clf = _reseed(clone(classifier), seed_clf, reseed)
-                start = time.perf_counter()
-                clf.fit(Xa, ya)
-                fitted[train_side] = (clf, time.perf_counter() - start)
-            clf, fit_time = fitted[train_side]
-            Xb, yb = tests[test_side]
-            scores = _scores(yb, np.asarray(clf.predict(Xb)), classes)
-            scores[("fit_time", None)] = fit_time
-            for (metric, label), v in scores.items():
-                values.setdefault((name, metric, label), []).append(v)
-        bar.update()
-    bar.close()
+    for scores in runs:
+        for key, v in scores.items():
+            values.setdefault(key, []).append(v)
     return to_frame(
         summarise_repeats(values, int(n_repeats), float(confidence)), as_frame
     )

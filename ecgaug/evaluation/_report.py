@@ -74,6 +74,7 @@ def synthetic_quality_report(
     target_names: Sequence[str] | None = None,
     random_state: int | np.random.RandomState | None = None,
     as_frame: bool | str = "auto",
+    n_jobs: int | None = None,
     verbose: int = 0,
 ):
     """Judge a fitted sampler by every metric and protocol of :mod:`ecgaug.evaluation`.
@@ -150,6 +151,11 @@ def synthetic_quality_report(
     as_frame : bool or "auto", default="auto"
         Return a pandas DataFrame (``"auto"``: when pandas is installed), else
         a dict of lists.
+    n_jobs : int or None, default=None
+        Jobs (joblib) of the discriminative AUC's folds and of the protocols'
+        repeats; ``None`` means 1 unless in a :func:`joblib.parallel_config`
+        context, ``-1`` all CPUs. The report is the same as with one job.
+        Read more in :ref:`scaling`.
     verbose : int, default=0
         Show a progress bar over the sections.
 
@@ -305,7 +311,12 @@ def synthetic_quality_report(
                     "1",
                 )
         elif section == "discriminative":
-            kw = {"max_samples": max_samples, "cv": cv, "random_state": seed}
+            kw = {
+                "max_samples": max_samples,
+                "cv": cv,
+                "random_state": seed,
+                "n_jobs": n_jobs,
+            }
             table.add(
                 "fidelity",
                 "discriminative_auc",
@@ -366,6 +377,7 @@ def synthetic_quality_report(
                 refit=False,
                 random_state=seed,
                 as_frame=False,
+                n_jobs=n_jobs,
             )
             table.add_protocols(res, per_class)
         bar.set_postfix(section=section, seconds=f"{time.perf_counter() - start:.0f}")
