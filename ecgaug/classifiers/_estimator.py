@@ -352,6 +352,15 @@ class ResNetClassifier(NeuralNetClassifier):
             return self.module.config.n_leads
         return 1
 
+    def _n_tabular(self) -> int:
+        """Tabular columns at the end of each row of ``X`` (``module__n_tabular``)."""
+        kwargs = self.get_params_for("module")
+        if "n_tabular" in kwargs:
+            return int(kwargs["n_tabular"])
+        if isinstance(self.module, ResNet1D):
+            return self.module.config.n_tabular
+        return 0
+
     def initialize_module(self):
         """Build the module; a :class:`ResNet1D` gets its sizes from the data."""
         kwargs = self.get_params_for("module")
@@ -412,6 +421,12 @@ class ResNetClassifier(NeuralNetClassifier):
             X = array
         if X.ndim != 3:
             return X
+        if self._n_tabular():
+            raise ValueError(
+                f"X has shape {tuple(X.shape)} but module__n_tabular="
+                f"{self._n_tabular()}: pass 2-D X, each row the flattened leads "
+                "followed by the tabular features."
+            )
         n_leads = self._n_leads()
         if X.shape[1] != n_leads:
             raise ValueError(
@@ -439,11 +454,13 @@ class ResNetClassifier(NeuralNetClassifier):
         check_finite(X, "X")
         check_classification_targets(y)
         if reset:
-            n_leads = self._n_leads()
-            if self.n_features_in_ % n_leads:
+            n_leads, n_tab = self._n_leads(), self._n_tabular()
+            n_wave = self.n_features_in_ - n_tab
+            if n_wave < n_leads or n_wave % n_leads:
                 raise ValueError(
-                    f"X has {self.n_features_in_} features, not a multiple of "
-                    f"module__n_leads={n_leads}."
+                    f"X has {self.n_features_in_} features: minus the "
+                    f"module__n_tabular={n_tab} tabular columns, {n_wave} is not a "
+                    f"positive multiple of module__n_leads={n_leads}."
                 )
             labels = self.classes if classes is None else classes
             labels = np.unique(y) if labels is None else np.asarray(labels)
@@ -452,7 +469,7 @@ class ResNetClassifier(NeuralNetClassifier):
                     f"y has 1 class ({labels[0]!r}); a classifier needs at least 2 "
                     "classes."
                 )
-            self.n_timesteps_ = self.n_features_in_ // n_leads
+            self.n_timesteps_ = n_wave // n_leads
             self.classes_inferred_ = labels
         labels = self.classes_
         order = np.argsort(labels, kind="stable")
@@ -489,12 +506,13 @@ class ResNetClassifier(NeuralNetClassifier):
         X = self._flatten_leads(X, fitted=True)
         shape = getattr(X, "shape", None)
         if shape is not None and len(shape) == 2 and shape[1] != self.n_features_in_:
-            n_leads = self.n_features_in_ // self.n_timesteps_
+            n_tab = self._n_tabular()
+            n_leads = (self.n_features_in_ - n_tab) // self.n_timesteps_
             raise ValueError(
                 f"X has {shape[1]} features, but {type(self).__name__} is expecting "
                 f"{self.n_features_in_} features as input ({n_leads} lead(s) of "
-                f"{self.n_timesteps_} time steps); got {shape[1] / n_leads:g} time "
-                "steps per lead."
+                f"{self.n_timesteps_} time steps, then {n_tab} tabular features); "
+                f"got {(shape[1] - n_tab) / n_leads:g} time steps per lead."
             )
         X = validate_data(
             self,

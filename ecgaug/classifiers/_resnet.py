@@ -10,6 +10,8 @@ Notation used in the shape comments:
 ``L``  length after the residual blocks, ``ceil(T / 2**n_blocks)``
 ``D``  width of the dense layers, ``n_dense``
 ``K``  number of classes, ``n_classes``
+``R``  tabular (e.g. RR-interval) features per beat, ``n_tabular``
+``H``  width of the tabular branch, ``n_tabular_hidden``
 =====  ==============================================================
 """
 
@@ -48,6 +50,15 @@ class ResNet1DConfig:
         Units ``D`` of the two dense layers before the head.
     dropout : float, default=0.0
         Dropout probability after each dense layer (0 in the paper).
+    n_tabular : int, default=0
+        Tabular features ``R`` that follow the waveform in each row of ``x``
+        (e.g. the 8 RR-interval features of
+        ``load_mitbih(rr_features="append")``). With ``R > 0`` a row is
+        ``[lead 0 (T) ... lead C-1 (T), tabular (R)]`` and a small MLP
+        branch (batch norm, ``Linear(R, H)``, ReLU, ``Linear(H, H)``, ReLU)
+        is joined to the dense features before the head.
+    n_tabular_hidden : int, default=16
+        Width ``H`` of the tabular branch (unused when ``n_tabular=0``).
     """
 
     n_classes: int = 5
@@ -59,12 +70,23 @@ class ResNet1DConfig:
     pool_size: int = 5
     n_dense: int = 32
     dropout: float = 0.0
+    n_tabular: int = 0
+    n_tabular_hidden: int = 16
 
     def __post_init__(self) -> None:
         for name in ("n_classes", "n_leads", "n_timesteps", "n_filters", "n_dense"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        if not isinstance(self.n_tabular, int) or self.n_tabular < 0:
+            raise ValueError(
+                f"n_tabular must be a non-negative integer, got {self.n_tabular!r}."
+            )
+        if not isinstance(self.n_tabular_hidden, int) or self.n_tabular_hidden < 1:
+            raise ValueError(
+                "n_tabular_hidden must be a positive integer, got "
+                f"{self.n_tabular_hidden!r}."
+            )
         if not isinstance(self.n_blocks, int) or self.n_blocks < 0:
             raise ValueError(
                 f"n_blocks must be a non-negative integer, got {self.n_blocks!r}."
@@ -141,6 +163,8 @@ class ResNet1D(nn.Module):
         The residual blocks, named ``blocks.0``, ``blocks.1``, ...
     dense : torch.nn.Sequential
         ``Linear(F * L, D)``, ReLU, dropout, ``Linear(D, D)``, ReLU, dropout.
+    tabular : torch.nn.Sequential or None
+        The tabular branch ``(B, R) -> (B, H)``, None when ``n_tabular=0``.
     head : torch.nn.Linear
         ``Linear(D, K)``; replace or re-initialise it to change the classes.
 
@@ -198,10 +222,35 @@ class ResNet1D(nn.Module):
             nn.ReLU(),
             nn.Dropout(cfg.dropout),
         )
+        self.tabular = None
+        if cfg.n_tabular:
+            R, H = cfg.n_tabular, cfg.n_tabular_hidden
+            self.tabular = nn.Sequential(
+                nn.BatchNorm1d(R),
+                nn.Linear(R, H),
+                nn.ReLU(),
+                nn.Linear(H, H),
+                nn.ReLU(),
+            )
+            D = D + H
         self.head = nn.Linear(D, cfg.n_classes)
 
     def extra_repr(self) -> str:
         return ", ".join(f"{k}={v}" for k, v in asdict(self.config).items())
+
+    def _split_tabular(self, x: torch.Tensor):
+        """``(B, C * T + R)`` into the waveform ``(B, C * T)`` and ``(B, R)``."""
+        R = self.config.n_tabular
+        if not R:
+            return x, None
+        C, T = self.config.n_leads, self.config.n_timesteps
+        if x.ndim != 2 or x.shape[1] != C * T + R:
+            raise ValueError(
+                f"Input has shape {tuple(x.shape)} but this network expects "
+                f"(batch, n_leads * n_timesteps + n_tabular) = (batch, {C} * {T} + "
+                f"{R}): the waveform, then the {R} tabular features."
+            )
+        return x[:, : C * T], x[:, C * T :]
 
     def _as_bct(self, x: torch.Tensor) -> torch.Tensor:
         """Reshape ``(B, C * T)`` to ``(B, C, T)``; check ``(B, C, T)``."""
@@ -231,17 +280,21 @@ class ResNet1D(nn.Module):
         Parameters
         ----------
         x : torch.Tensor of shape (B, C * T) or (B, C, T)
-            A batch of beats.
+            A batch of beats; ``(B, C * T + R)`` with ``n_tabular=R > 0``.
 
         Returns
         -------
-        torch.Tensor of shape (B, D)
+        torch.Tensor of shape (B, D), or (B, D + H) with ``n_tabular > 0``
             Non-negative (post-ReLU) features.
         """
+        x, tab = self._split_tabular(x)  # (B, C * T) or (B, C, T); (B, R) or None
         h = self.stem(self._as_bct(x))  # (B, F, T)
         for block in self.blocks:
             h = block(h)  # (B, F, ceil(T / 2)) per block, finally (B, F, L)
-        return self.dense(h.flatten(1))  # (B, F * L) -> (B, D)
+        h = self.dense(h.flatten(1))  # (B, F * L) -> (B, D)
+        if self.tabular is None:
+            return h
+        return torch.cat([h, self.tabular(tab)], dim=1)  # (B, D + H)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Class logits.
@@ -249,7 +302,7 @@ class ResNet1D(nn.Module):
         Parameters
         ----------
         x : torch.Tensor of shape (B, C * T) or (B, C, T)
-            A batch of beats.
+            A batch of beats; ``(B, C * T + R)`` with ``n_tabular=R > 0``.
 
         Returns
         -------
