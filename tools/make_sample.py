@@ -6,7 +6,9 @@ Q 250 beats, imbalanced like the database but with enough minority beats for a
 demo. Values are kept exactly as the loader makes them (float32). ``is_test``
 holds each beat's membership of the loader's own stratified 80/20 split
 (``load_mitbih(split="test")``), so a demo can train on the sample's train part
-and test on its test part.
+and test on its test part. ``rr`` holds each beat's RR-interval features
+(``load_mitbih(rr_features=True)``), computed from all the beats of its record:
+the sample's beats are not consecutive, so they could not be computed from it.
 
 Usage::
 
@@ -62,6 +64,8 @@ def build(data_home: str | None) -> dict[str, np.ndarray]:
         "r_peak": full.r_peak[idx],
         "symbol": full.symbol[idx],
         "is_test": is_test_full[idx],
+        # RR features of each beat, from all the annotated beats of its record.
+        "rr": full.rr[idx],
     }
 
 

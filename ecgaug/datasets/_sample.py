@@ -8,6 +8,7 @@ import numpy as np
 
 from ._aami import AAMI_CLASSES
 from ._bunch import feature_names, load_descr, make_bunch
+from ._rr import RR_FEATURE_NAMES
 
 __all__ = ["load_sample"]
 
@@ -54,6 +55,13 @@ def load_sample(*, split: str = "all", return_X_y: bool = False):
             WFDB annotation symbol.
         is_test : ndarray of bool, shape (n_beats,)
             Membership of ``load_mitbih``'s 80/20 test split.
+        rr : ndarray of float32, shape (n_beats, 8)
+            RR-interval features of each beat (see
+            :func:`~ecgaug.datasets.rr_features`), computed from every annotated
+            beat of its record when the sample was built (the sample's beats
+            are not consecutive).
+        rr_names : list of str
+            Names of the ``rr`` columns.
         feature_names : list of str
             ``t000 ... t186``.
         fs : float
@@ -76,6 +84,7 @@ def load_sample(*, split: str = "all", return_X_y: bool = False):
     ref = resources.files("ecgaug.datasets") / "data" / _SAMPLE_FILE
     with resources.as_file(ref) as path, np.load(path, allow_pickle=False) as npz:
         arrays = {name: npz[name] for name in _ARRAYS}
+        rr = npz["rr"] if "rr" in npz.files else None
     if split == "all":
         mask = np.ones(len(arrays["target"]), dtype=bool)
     else:
@@ -89,6 +98,7 @@ def load_sample(*, split: str = "all", return_X_y: bool = False):
         r_peak=arrays["r_peak"][mask],
         symbol=arrays["symbol"][mask],
         is_test=arrays["is_test"][mask],
+        **({} if rr is None else {"rr": rr[mask], "rr_names": list(RR_FEATURE_NAMES)}),
         feature_names=feature_names(None),
         fs=120.0,
         DESCR=load_descr("sample.rst"),

@@ -8,6 +8,12 @@ class as ``sampling_strategy`` asks), ``sample``, ``iter_sample``, ``save`` and
 
 from ._cgan import CGANSampler
 from ._diffusion import DiffusionSampler
+from ._tabular import WithTabular
 from ._ttscgan import TTSCGANSampler
 
-__all__: list[str] = ["CGANSampler", "DiffusionSampler", "TTSCGANSampler"]
+__all__: list[str] = [
+    "CGANSampler",
+    "DiffusionSampler",
+    "TTSCGANSampler",
+    "WithTabular",
+]
