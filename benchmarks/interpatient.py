@@ -1,0 +1,453 @@
+"""Inter-patient arrhythmia classification with rhythm context: DS1 -> DS2.
+
+The honest protocol of de Chazal et al. (2004): train on the 22 DS1 records,
+test on the 22 DS2 records (other patients). Every beat is a *context window*
+(``load_mitbih(segmentation="context")``: 3.4 s at 100 Hz centred on the R
+peak, neighbouring beats included) followed by its 8 RR-interval features
+(``rr_features="append"``), and the classifier is
+``ResNetClassifier(module__n_tabular=8)``: the residual CNN on the window plus
+a small MLP on the RR features, joined before the head.
+
+No DS2 information is used in training or model selection: the epoch is
+chosen on held-out DS1 *patients* (``_common.ds1_validation_split``, a
+GroupShuffleSplit by record; the pipelines train on the other DS1 records),
+by validation macro-F1. Every arm trains the same network for the same number
+of batches (``epochs`` x the batches of one pass over the *real* training
+beats, OneCycle learning rate), so oversampling buys no extra training:
+
+- ``none``: no resampling;
+- ``class_weight``: the loss weighted by ``class_weight="balanced"``;
+- ``SMOTE``: imbalanced-learn's SMOTE on the whole row (window and RR);
+- ``CGANSampler``: :class:`ecgaug.generators.WithTabular` around a
+  ``CGANSampler(preset="cpu")``: the CGAN generates the windows, a per-class
+  Gaussian mixture of the log RR features draws their RR vector (independent
+  of the generated window given the class). It is fitted once on the DS1
+  training records (at most ``max_per_class`` beats per class) and each seed
+  draws its own beats.
+
+Oversamplers raise each minority class with enough beats to at least
+``target`` beats (never above the majority). Reported per arm, mean ± sd over
+the seeds: AAMI per-class sensitivity (Se, recall) and positive predictivity
+(+P, precision) for N, S, V, F, macro-F1 over N/S/V/F (Q beats still count as
+errors where predicted as another class), accuracy, and times.
+
+Published anchors (DS1 -> DS2, same class mapping): de Chazal et al. 2004
+(linear discriminants on RR and morphology features) S Se 0.76 / +P 0.38;
+Mondéjar-Guerra et al. 2019 (SVM ensemble) S Se 0.78.
+
+Usage::
+
+    python benchmarks/interpatient.py --budget quick
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+
+import _common as C
+import _models as M
+import numpy as np
+
+NAME = "interpatient"
+SEEDS = {"smoke": [0, 1], "quick": [0, 1, 2, 3, 4], "full": [0, 1, 2, 3, 4]}
+ARMS = ("none", "class_weight", "SMOTE", "CGANSampler")
+#: Epochs-worth of batches of the real training beats.
+EPOCHS = {"smoke": 1, "quick": 2, "full": 20}
+#: The network on the window (the RR branch is always 8 -> 16 -> 16).
+NETWORK = {
+    "smoke": {"n_blocks": 1, "n_filters": 8},
+    "quick": {"n_blocks": 1, "n_filters": 8},
+    "full": {"n_blocks": 5, "n_filters": 32},
+}
+#: Each minority class is raised to at least this many beats (None: "auto").
+TARGET = {"smoke": 300, "quick": 5_000, "full": None}
+#: The generator: CGAN preset, epochs and cap on training beats per class.
+GENERATOR = {
+    "smoke": {"preset": "cpu", "n_epochs": 1, "max_per_class": 200},
+    "quick": {"preset": "cpu", "n_epochs": 3, "max_per_class": 2_000},
+    "full": {"preset": "paper", "n_epochs": None, "max_per_class": None},
+}
+N_RR = 8
+MIN_BEATS = 6  # SMOTE's k_neighbors=5 needs 6 beats of a class
+LABELS = (0, 1, 2, 3, 4)
+AAMI = ("N", "S", "V", "F")
+GOALS = {"S_Se": 0.80, "S_+P": 0.50, "V_Se": 0.90, "f1_without_Q": 0.60}
+ANCHORS = {
+    "de Chazal et al. 2004": {"S_Se": 0.76, "S_+P": 0.38},
+    "Mondéjar-Guerra et al. 2019": {"S_Se": 0.78},
+}
+
+
+# --------------------------------------------------------------------------- #
+# data                                                                        #
+# --------------------------------------------------------------------------- #
+def load_data(args):
+    """``(ds1, ds2, source)``: context windows + 8 RR columns, by record."""
+    from sklearn.utils import Bunch
+
+    from ecgaug.datasets import load_mitbih, load_sample
+    from ecgaug.datasets._splits import DS1, DS2
+
+    if args.budget == "smoke":
+        s = load_sample()
+        X = np.hstack([s.data, s.rr])
+        parts = []
+        for records in (DS1, DS2):
+            keep = np.isin(s.groups.astype(str), records)
+            parts.append(
+                Bunch(data=X[keep], target=s.target[keep], groups=s.groups[keep])
+            )
+        source = (
+            "load_sample(): the bundled beats (187 samples, no context window) of "
+            "the DS1 / DS2 records, with their RR features appended"
+        )
+        return parts[0], parts[1], source
+    kw = {
+        "segmentation": "context",
+        "rr_features": "append",
+        "data_home": args.data_home,
+    }
+    ds1 = load_mitbih(split="DS1", **kw)
+    ds2 = load_mitbih(split="DS2", **kw)
+    source = (
+        "load_mitbih(split='DS1' / 'DS2', segmentation='context', "
+        "rr_features='append'): 340-sample windows at 100 Hz centred on each "
+        "annotated beat, then its 8 RR features; de Chazal's inter-patient split"
+    )
+    return ds1, ds2, source
+
+
+def sampling_strategy(y, target: int | None) -> dict[int, int]:
+    """Beats wanted per class: each minority class with enough beats raised."""
+    counts = np.bincount(y, minlength=len(LABELS))
+    top = int(counts.max())
+    want = {}
+    for c, n in enumerate(counts):
+        if n < MIN_BEATS or n >= top:
+            continue
+        goal = top if target is None else min(top, max(int(n), target))
+        if goal > n:
+            want[c] = goal
+    return want
+
+
+# --------------------------------------------------------------------------- #
+# the generator arm                                                           #
+# --------------------------------------------------------------------------- #
+def fit_generator(X, y, args):
+    """``WithTabular(CGANSampler)`` fitted once on the DS1 training beats."""
+    from ecgaug.generators import CGANSampler, WithTabular
+
+    spec = GENERATOR[args.budget]
+    X_fit, y_fit = M.cap_per_class(X, y, spec["max_per_class"])
+    keep = np.isin(y_fit, [c for c in LABELS if np.sum(y == c) >= MIN_BEATS])
+    X_fit, y_fit = X_fit[keep], y_fit[keep]
+    cgan = CGANSampler(preset=spec["preset"], device=args.device, random_state=0)
+    if spec["n_epochs"]:
+        cgan.set_params(n_epochs=spec["n_epochs"])
+    sampler = WithTabular(cgan, n_tabular=N_RR, random_state=0)
+    start = time.perf_counter()
+    sampler.fit(X_fit, y_fit)
+    info = {
+        "model": f"WithTabular(CGANSampler(preset={spec['preset']!r}, n_epochs="
+        f"{spec['n_epochs']}), n_tabular={N_RR})",
+        "n_fit": {str(c): int(np.sum(y_fit == c)) for c in np.unique(y_fit)},
+        "fit_time_s": round(time.perf_counter() - start, 1),
+        "data": C.fingerprint(X, y),
+    }
+    return sampler, info
+
+
+class PrefittedOversampler:
+    """A Pipeline step that appends beats drawn from a generator fitted on the same X.
+
+    The generator was fitted on exactly the beats this step receives (checked
+    by fingerprint), so the pipeline sees nothing it would not see if it fitted
+    the generator itself; each seed draws different beats.
+    """
+
+    _estimator_type = "sampler"
+
+    def __init__(self, sampler, data_fingerprint, strategy, random_state):
+        self.sampler = sampler
+        self.data_fingerprint = data_fingerprint
+        self.strategy = strategy
+        self.random_state = random_state
+
+    def get_params(self, deep=True):
+        return dict(vars(self))
+
+    def set_params(self, **params):
+        vars(self).update(params)
+        return self
+
+    def fit(self, X, y):
+        self.fit_resample(X, y)
+        return self
+
+    def fit_resample(self, X, y):
+        if C.fingerprint(X, y) != self.data_fingerprint:
+            raise ValueError("the generator was fitted on other beats than these")
+        counts = np.bincount(y, minlength=len(LABELS))
+        labels = np.concatenate(
+            [
+                np.full(int(n - counts[c]), c, dtype=y.dtype)
+                for c, n in self.strategy.items()
+            ]
+            + [np.empty(0, dtype=y.dtype)]
+        )
+        start = time.perf_counter()
+        X_new, y_new = self.sampler.sample(
+            len(labels), y=labels, random_state=self.random_state
+        )
+        self.sample_time_s_ = round(time.perf_counter() - start, 2)
+        return np.vstack([X, X_new.astype(X.dtype)]), np.concatenate([y, y_new])
+
+
+# --------------------------------------------------------------------------- #
+# one arm, one seed                                                           #
+# --------------------------------------------------------------------------- #
+def make_pipeline(arm, seed, args, data, generator):
+    from imblearn.over_sampling import SMOTE
+    from imblearn.pipeline import Pipeline
+
+    X, y, X_val, y_val = data[:4]
+    steps = math.ceil(len(y) / M.CLASSIFIER[args.budget]["batch_size"])
+    net = NETWORK[args.budget]
+    clf = M.make_classifier(
+        args.budget,
+        seed=seed,
+        device=args.device,
+        steps_per_epoch=steps,
+        epochs=EPOCHS[args.budget],
+        valid=(X_val, y_val),
+        classes=list(LABELS),
+    )
+    clf.set_params(
+        module__n_blocks=net["n_blocks"],
+        module__n_filters=net["n_filters"],
+        module__n_tabular=N_RR,
+    )
+    strategy = sampling_strategy(y, TARGET[args.budget])
+    if arm == "class_weight":
+        clf.set_params(class_weight="balanced")
+    if arm in ("none", "class_weight"):
+        return Pipeline([("clf", clf)])
+    if arm == "SMOTE":
+        return Pipeline(
+            [
+                ("sampler", SMOTE(sampling_strategy=strategy, random_state=seed)),
+                ("clf", clf),
+            ]
+        )
+    sampler, info = generator
+    step = PrefittedOversampler(sampler, info["data"], strategy, seed)
+    return Pipeline([("sampler", step), ("clf", clf)])
+
+
+def arm_job(arm, seed, args, data, generator) -> dict:
+    """Fit one arm's Pipeline with one seed on DS1 and score it on DS2."""
+    M.set_threads(args.threads)
+    X, y, X_val, y_val, X_test, y_test = data
+    pipe = make_pipeline(arm, seed, args, data, generator)
+    start = time.perf_counter()
+    pipe.fit(X, y)
+    fit_time = time.perf_counter() - start
+    clf = pipe.named_steps["clf"]
+    history = clf.history_
+    f1 = list(history[:, "valid_f1"])
+    start = time.perf_counter()
+    y_pred = pipe.predict(X_test)
+    out = {
+        "arm": arm,
+        "seed": seed,
+        "test": C.scores(y_test, y_pred, LABELS, C.CLASS_NAMES),
+        "confusion": confusion(y_test, y_pred),
+        "pipeline_fit_s": round(fit_time, 2),
+        "predict_s": round(time.perf_counter() - start, 2),
+        "selected_epoch": int(np.argmax(f1)) + 1,
+        "valid_f1_selected": float(max(f1)),
+        "n_train_after_resampling": int(
+            len(y)
+            + sum(
+                max(0, n - np.sum(y == c))
+                for c, n in sampling_strategy(y, TARGET[args.budget]).items()
+            )
+            if arm in ("SMOTE", "CGANSampler")
+            else len(y)
+        ),
+    }
+    sampler = pipe.named_steps.get("sampler")
+    if sampler is not None and hasattr(sampler, "sample_time_s_"):
+        out["sample_time_s"] = sampler.sample_time_s_
+    return out
+
+
+def confusion(y_true, y_pred) -> list[list[int]]:
+    from sklearn.metrics import confusion_matrix
+
+    return confusion_matrix(y_true, y_pred, labels=list(LABELS)).tolist()
+
+
+# --------------------------------------------------------------------------- #
+# summaries                                                                   #
+# --------------------------------------------------------------------------- #
+def summarise(runs: list[dict]) -> dict:
+    t = [r["test"] for r in runs]
+    out = {
+        "accuracy": C.mean_sd(x["accuracy"] for x in t),
+        "f1_without_Q": C.mean_sd(x["f1_macro_without_Q"] for x in t),
+        "Se": {c: C.mean_sd(x["recall"][c] for x in t) for c in AAMI},
+        "+P": {c: C.mean_sd(x["precision"][c] for x in t) for c in AAMI},
+        "pipeline_fit_s": C.mean_sd(r["pipeline_fit_s"] for r in runs),
+        "selected_epoch": [r["selected_epoch"] for r in runs],
+        "n_seeds": len(runs),
+    }
+    return out
+
+
+def goals(summary: dict) -> dict:
+    """The issue's goals for the best arm (by mean macro-F1) and for the generator."""
+    arms = summary["arms"]
+    best = max(arms, key=lambda a: arms[a]["f1_without_Q"]["mean"])
+    b = arms[best]
+    out = {
+        "best_arm": best,
+        "S_Se": C.goal(b["Se"]["S"]["mean"], GOALS["S_Se"], f"{best}: S Se"),
+        "S_+P": C.goal(b["+P"]["S"]["mean"], GOALS["S_+P"], f"{best}: S +P"),
+        "V_Se": C.goal(b["Se"]["V"]["mean"], GOALS["V_Se"], f"{best}: V Se"),
+        "f1_without_Q": C.goal(
+            b["f1_without_Q"]["mean"],
+            GOALS["f1_without_Q"],
+            f"{best}: macro-F1 (N/S/V/F)",
+        ),
+    }
+    gen = arms.get("CGANSampler")
+    if gen is not None:
+        lines, met = [], True
+        for other in ("none", "SMOTE"):
+            o = arms.get(other)
+            if o is None:
+                continue
+            se_better = gen["Se"]["S"]["mean"] > o["Se"]["S"]["mean"]
+            p_ok = gen["+P"]["S"]["mean"] >= o["+P"]["S"]["mean"]
+            met = met and se_better and p_ok
+            lines.append(
+                f"vs {other}: S Se {gen['Se']['S']['mean']:.3f} vs "
+                f"{o['Se']['S']['mean']:.3f} "
+                f"({'higher' if se_better else 'not higher'}), "
+                f"S +P {gen['+P']['S']['mean']:.3f} vs {o['+P']['S']['mean']:.3f} "
+                f"({'equal or better' if p_ok else 'worse'})"
+            )
+        out["generator_beats_none_and_SMOTE"] = {
+            "met": met,
+            "text": "generative oversampling beats none and SMOTE on S Se at equal or "
+            f"better S +P: {'met' if met else 'NOT met'} (" + "; ".join(lines) + ")",
+        }
+    return out
+
+
+def markdown(rep: dict) -> str:
+    lines = C.header_markdown(rep, "Inter-patient DS1 -> DS2 with rhythm context")
+    lines += [
+        "",
+        f"- data: {rep['data']['source']}",
+        f"- DS1 training records / validation records (epoch choice): "
+        f"{rep['data']['validation']}",
+        f"- beats: train {rep['data']['n_train']} {rep['data']['train_counts']}, "
+        f"validation {rep['data']['n_valid']}, test (DS2) {rep['data']['n_test']} "
+        f"{rep['data']['test_counts']}",
+        f"- classifier: {rep['classifier']}",
+        f"- oversampling: each minority class raised to {rep['target']}",
+        f"- generator: {rep.get('generator', {}).get('model', '–')}, fitted on "
+        f"{rep.get('generator', {}).get('n_fit', '–')} in "
+        f"{rep.get('generator', {}).get('fit_time_s', '–')} s",
+        "",
+        "## Per-class sensitivity (Se) and positive predictivity (+P), mean ± sd",
+        "",
+    ]
+    header = ["arm", "seeds", "macro-F1 (N/S/V/F)", "acc"]
+    header += [f"{c} {m}" for c in AAMI for m in ("Se", "+P")]
+    rows = []
+    for arm, s in rep["arms"].items():
+        row = [arm, s["n_seeds"], C.fmt(s["f1_without_Q"]), C.fmt(s["accuracy"])]
+        row += [C.fmt(s[m][c]) for c in AAMI for m in ("Se", "+P")]
+        rows.append(row)
+    for ref, vals in ANCHORS.items():
+        row = [f"*{ref}*", "–", "–", "–"]
+        row += [
+            f"{vals[f'{c}_{m}']:.2f}" if f"{c}_{m}" in vals else "–"
+            for c in AAMI
+            for m in ("Se", "+P")
+        ]
+        rows.append(row)
+    lines += C.md_table(header, rows)
+    g = rep["goals"]
+    lines += ["", "## Goals (issue 15)", ""]
+    lines += [f"- {g[k]['text']}" for k in ("S_Se", "S_+P", "V_Se", "f1_without_Q")]
+    if "generator_beats_none_and_SMOTE" in g:
+        lines.append(f"- {g['generator_beats_none_and_SMOTE']['text']}")
+    lines += [
+        "",
+        "The best arm is the one with the highest mean DS2 macro-F1: a report, "
+        "not a model selection (every arm's epoch was chosen on DS1 patients).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = C.make_parser(__doc__, SEEDS)
+    parser.add_argument(
+        "--arms", default=",".join(ARMS), help=f"comma-separated, from {ARMS}"
+    )
+    args = C.finish_args(parser.parse_args(argv))
+    arms = [a for a in args.arms.split(",") if a]
+    unknown = sorted(set(arms) - set(ARMS))
+    if unknown:
+        parser.error(f"unknown arms {unknown}; choose from {ARMS}")
+    rep = C.Report(NAME, args, argv)
+    ds1, ds2, source = load_data(args)
+    tr, va, desc = C.ds1_validation_split(ds1)
+    X, y = ds1.data[tr], ds1.target[tr]
+    X_val, y_val = ds1.data[va], ds1.target[va]
+    data = (X, y, X_val, y_val, ds2.data, ds2.target)
+    rep["data"] = {
+        "source": source,
+        "validation": desc,
+        "n_train": len(y),
+        "n_valid": len(y_val),
+        "n_test": len(ds2.target),
+        "train_counts": np.bincount(y, minlength=5).tolist(),
+        "test_counts": np.bincount(ds2.target, minlength=5).tolist(),
+        "n_features": int(X.shape[1]),
+    }
+    net = NETWORK[args.budget]
+    rep["classifier"] = (
+        f"ResNetClassifier(module__n_blocks={net['n_blocks']}, module__n_filters="
+        f"{net['n_filters']}, module__n_tabular={N_RR}), {EPOCHS[args.budget]} "
+        f"epochs-worth of batches of {M.CLASSIFIER[args.budget]['batch_size']}, "
+        "OneCycle, epoch chosen by validation macro-F1 on the DS1 validation records"
+    )
+    rep["target"] = TARGET[args.budget] or "the majority ('auto')"
+    generator = None
+    if "CGANSampler" in arms:
+        M.set_threads(args.threads)
+        generator = fit_generator(X, y, args)
+        rep["generator"] = {k: v for k, v in generator[1].items() if k != "data"}
+        print(f"generator fitted in {generator[1]['fit_time_s']} s", flush=True)
+    jobs = [(arm, seed, args, data, generator) for arm in arms for seed in args.seeds]
+    runs = M.run_parallel(arm_job, jobs, n_jobs=args.jobs)
+    rep["runs"] = runs
+    rep["arms"] = {arm: summarise([r for r in runs if r["arm"] == arm]) for arm in arms}
+    rep["anchors"] = ANCHORS
+    rep["goals"] = goals(rep.data)
+    rep.write(markdown)
+    return 0
+
+
+if __name__ == "__main__":
+    C.ensure_malloc_tuning()
+    sys.exit(main())
