@@ -310,7 +310,7 @@ def summarise(runs: list[dict]) -> dict:
 
 def goals(summary: dict) -> dict:
     """The issue's goals for the best arm (by mean macro-F1) and for the generator."""
-    arms = summary["arms"]
+    arms = summary["results"]
     best = max(arms, key=lambda a: arms[a]["f1_without_Q"]["mean"])
     b = arms[best]
     out = {
@@ -371,7 +371,7 @@ def markdown(rep: dict) -> str:
     header = ["arm", "seeds", "macro-F1 (N/S/V/F)", "acc"]
     header += [f"{c} {m}" for c in AAMI for m in ("Se", "+P")]
     rows = []
-    for arm, s in rep["arms"].items():
+    for arm, s in rep["results"].items():
         row = [arm, s["n_seeds"], C.fmt(s["f1_without_Q"]), C.fmt(s["accuracy"])]
         row += [C.fmt(s[m][c]) for c in AAMI for m in ("Se", "+P")]
         rows.append(row)
@@ -441,7 +441,9 @@ def main(argv=None) -> int:
     jobs = [(arm, seed, args, data, generator) for arm in arms for seed in args.seeds]
     runs = M.run_parallel(arm_job, jobs, n_jobs=args.jobs)
     rep["runs"] = runs
-    rep["arms"] = {arm: summarise([r for r in runs if r["arm"] == arm]) for arm in arms}
+    rep["results"] = {
+        arm: summarise([r for r in runs if r["arm"] == arm]) for arm in arms
+    }
     rep["anchors"] = ANCHORS
     rep["goals"] = goals(rep.data)
     rep.write(markdown)

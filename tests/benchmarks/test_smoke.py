@@ -67,6 +67,8 @@ SCRIPTS["diffusion_sampler"] = _mine("diffusion_sampler")
 SCRIPTS["diffusion_sampler"]["keys"] = (*HEADER, "seeds", "malloc")
 SCRIPTS["malloc_tuning"] = _mine("malloc_tuning")
 SCRIPTS["malloc_tuning"]["keys"] = (*HEADER, "seeds", "malloc", "results")
+SCRIPTS["interpatient"] = _mine("interpatient")
+SCRIPTS["interpatient"]["keys"] = (*HEADER, "seeds", "malloc", "results", "goals")
 # Scripts with their own conventions (``--out`` is the path of the results
 # without suffix).
 SCRIPTS["classifier_trtr"] = {
