@@ -118,6 +118,24 @@ def test_memorisation_with_a_holdout_set(split, copier):
     assert loo["near_copy_rate"] < 0.2
 
 
+def test_memorisation_searches_every_training_beat(split, copier):
+    """A copier scores 0 however few queries are drawn, but only when X_train is
+    the whole training set: a subsample of it hides the copies (issue 14)."""
+    X, y, _, _ = split
+    X_copy, y_copy = copier.sample(400, random_state=2)
+    few = memorisation_score(X, y, X_copy, y_copy, max_samples=50, random_state=0)
+    assert few["dcr_ratio"] == pytest.approx(0.0, abs=1e-5)
+    assert few["near_copy_rate"] == 1.0
+    per = memorisation_score(
+        X, y, X_copy, y_copy, per_class=True, max_samples=20, random_state=0
+    )
+    assert all(v == pytest.approx(0.0, abs=1e-5) for v in per["dcr_ratio"].values())
+    # the pitfall the benchmark fell into: searching a quarter of the beats
+    part = np.random.default_rng(0).permutation(len(X))[: len(X) // 4]
+    hidden = memorisation_score(X[part], y[part], X_copy, y_copy, random_state=0)
+    assert hidden["dcr_ratio"] > 0.3 and hidden["near_copy_rate"] < 0.5
+
+
 # ------------------------------------------------------------ adherence
 def test_label_adherence_is_the_classifier_recall_on_the_given_beats(split):
     X, y, X_test, y_test = split

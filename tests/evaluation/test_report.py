@@ -10,6 +10,7 @@ from sklearn.linear_model import LogisticRegression
 
 from ecgaug.evaluation import REPORT_METRICS, synthetic_quality_report
 from ecgaug.evaluation.metrics import _embedding as embedding_module
+from ecgaug.evaluation.metrics import memorisation_score
 from tests.evaluation._toy import GaussianBeatSampler
 
 NAMES = ["N", "S", "V", "F", "Q"]
@@ -93,6 +94,32 @@ def test_report_flags_a_copying_sampler(split, copier):
     assert _get(report, "dcr_ratio") < 0.01
     # copies of real beats are as hard to tell apart as other real beats
     assert abs(_get(report, "discriminative_auc") - 0.5) < 0.15
+
+
+def test_report_memorisation_reference_is_measured_on_new_real_beats(split, copier):
+    # the reference of the privacy rows is what the real test beats score
+    # against every training beat (measured, not the nominal 1 and quantile)
+    X, y, X_test, y_test = split
+    report = synthetic_quality_report(
+        copier,
+        *split,
+        classifier=LogisticRegression(max_iter=300),
+        metrics=["memorisation"],
+        per_class=True,
+        max_samples=None,
+        random_state=0,
+    )
+    real = memorisation_score(X, y, X_test, y_test, max_samples=None)
+    assert _get(report, "dcr_ratio", col="reference") == pytest.approx(
+        real["dcr_ratio"]
+    )
+    assert _get(report, "near_copy_rate", col="reference") == pytest.approx(
+        real["near_copy_rate"]
+    )
+    assert _get(report, "dcr_ratio", col="reference") != 1.0
+    # a copier of the training beats scores 0 against that measured reference
+    assert _get(report, "dcr_ratio") == pytest.approx(0.0, abs=1e-5)
+    assert _get(report, "dcr_ratio", label="1") == pytest.approx(0.0, abs=1e-5)
 
 
 def test_report_with_the_default_resnet(monkeypatch, split, gaussian):
