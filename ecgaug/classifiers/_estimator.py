@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import math
+import threading
 from collections.abc import Iterator
-from numbers import Integral, Real
+from numbers import Integral, Number, Real
 
 import numpy as np
 import torch
@@ -13,6 +14,7 @@ from imblearn.utils import Substitution
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
+    Options,
     StrOptions,
     validate_parameter_constraints,
 )
@@ -30,7 +32,7 @@ from skorch.dataset import ValidSplit, unpack_data
 from skorch.utils import TeeGenerator, is_dataset
 
 from ecgaug._utils import check_finite, resolve_device
-from ecgaug.classifiers._resnet import ResNet1D
+from ecgaug.classifiers._resnet import ResNet1D, SeededDropout
 
 __all__ = ["ResNetClassifier"]
 
@@ -38,6 +40,118 @@ _DEFAULT_PATIENCE = 5
 _X_DOC = """X : array-like of shape (n_samples, n_leads * n_timesteps) or \
 (n_samples, n_leads, n_timesteps)
             Beats."""
+
+
+# Held while a block draws from torch's *global* RNG (building a module whose
+# layers ecgaug does not know how to re-initialise, or training one with
+# dropout layers that take no generator): those blocks fork, seed and restore
+# the global RNG, and must not interleave across threads.
+_GLOBAL_RNG_LOCK = threading.RLock()
+
+# torch layers whose default initialisation ``_reset_parameters`` redraws
+# from the estimator's own generator (all use ``_ConvNd``/``Linear``'s rule).
+_KAIMING_LAYERS = (
+    torch.nn.Linear,
+    torch.nn.Conv1d,
+    torch.nn.Conv2d,
+    torch.nn.Conv3d,
+    torch.nn.ConvTranspose1d,
+    torch.nn.ConvTranspose2d,
+    torch.nn.ConvTranspose3d,
+)
+
+
+def _generator(seed: int | None, device="cpu") -> torch.Generator:
+    """A ``torch.Generator`` seeded with ``seed``, or from the OS when None."""
+    gen = torch.Generator(device=device)
+    if seed is None:
+        gen.seed()
+    else:
+        gen.manual_seed(seed)
+    return gen
+
+
+def _child_seeds(seed: int | None, n: int) -> list[int | None]:
+    """``n`` independent seeds derived from ``seed`` (all None when it is)."""
+    if seed is None:
+        return [None] * n
+    return [int(s) for s in np.random.SeedSequence(seed).generate_state(n)]
+
+
+def _unwrap(module):
+    """The module inside a ``torch.compile`` wrapper (skorch's ``compile=True``)."""
+    return getattr(module, "_orig_mod", module)
+
+
+def _reset_parameters(module: torch.nn.Module, generator: torch.Generator) -> None:
+    """Redraw torch's default initialisation of linear and conv layers.
+
+    The same distributions as their ``reset_parameters``, drawn on the CPU
+    from ``generator`` (so CPU and CUDA modules start from the same weights)
+    instead of torch's global RNG. Other layers keep their initialisation.
+    """
+    for layer in module.modules():
+        if not isinstance(layer, _KAIMING_LAYERS):
+            continue
+        weight, bias = layer.weight, layer.bias
+        if isinstance(weight, torch.nn.parameter.UninitializedParameter):
+            continue  # lazy layers are initialised on their first batch
+        with torch.no_grad():
+            draw = torch.empty(weight.shape)
+            torch.nn.init.kaiming_uniform_(draw, a=math.sqrt(5), generator=generator)
+            weight.copy_(draw)
+            if bias is not None:
+                fan_in, _ = torch.nn.init._calculate_fan_in_and_fan_out(draw)
+                bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+                draw = torch.empty(bias.shape).uniform_(
+                    -bound, bound, generator=generator
+                )
+                bias.copy_(draw)
+
+
+def _global_rng_dropout(module: torch.nn.Module) -> list[str]:
+    """Names of dropout layers that draw from torch's global RNG (p > 0)."""
+    return [
+        name
+        for name, layer in module.named_modules()
+        if isinstance(layer, torch.nn.modules.dropout._DropoutNd)
+        and not isinstance(layer, SeededDropout)
+        and layer.p > 0
+    ]
+
+
+def _label_kind(value) -> str:
+    if isinstance(value, (str, bytes, np.str_, np.bytes_)):
+        return "string"
+    if isinstance(value, (Number, np.number, np.bool_)):
+        return "number"
+    return "other"
+
+
+def _check_label_types(y, name: str = "y") -> None:
+    """Raise a ``ValueError`` when ``y`` mixes string and numeric labels.
+
+    numpy would turn ``[1, "a"]`` into ``["1", "a"]`` silently and an object
+    array of both into an "unknown" label type; neither names the problem.
+    """
+    if y is None or isinstance(y, (str, bytes)):
+        return
+    dtype = getattr(y, "dtype", None)
+    if dtype is not None and dtype.kind != "O":
+        return
+    try:
+        values = y.tolist() if hasattr(y, "tolist") else list(y)
+    except TypeError:
+        return  # not a sequence: the usual checks will say what is wrong
+    first: dict[str, object] = {}
+    for value in values:
+        first.setdefault(_label_kind(value), value)
+    if "string" in first and "number" in first:
+        raise ValueError(
+            f"{name} mixes string and numeric labels (e.g. {first['string']!r} and "
+            f"{first['number']!r}); give all labels one type, e.g. "
+            f"np.asarray({name}).astype(str)."
+        )
 
 
 def _encoded_accuracy(net: ResNetClassifier, X, y) -> float:
@@ -70,9 +184,9 @@ class ResNetClassifier(NeuralNetClassifier):
     lr : float, default=1e-3
         Learning rate (Kachuee et al. used Adam with 1e-3).
     max_epochs : int, default=20
-        Passes over the training part of ``X``.
+        Passes over the training part of ``X``; at least 1.
     batch_size : int, default=128
-        Mini-batch size for training and prediction.
+        Mini-batch size for training and prediction; ``-1`` means all of ``X``.
     train_split : float, callable or None, default=0.1
         What is held out of ``X`` in ``fit`` for validation. A float ``f``:
         a random ``f`` fraction of the beats, stratified by class (plain random
@@ -94,12 +208,23 @@ class ResNetClassifier(NeuralNetClassifier):
         picks bfloat16 where the GPU supports it, else float16; float16 uses a
         gradient scaler. Loss and outputs stay float32.
     device : str or torch.device, default="auto"
-        ``"auto"`` trains on CUDA when a GPU is visible, else on the CPU.
+        ``"auto"`` trains on CUDA when a GPU is visible, else on the CPU;
+        ``"cpu"``, ``"cuda"``, ``"cuda:1"``... A device that is not there
+        raises a ``ValueError`` in ``fit``.
     random_state : int, RandomState instance or None, default=None
         Seeds the weight initialisation, the shuffling, dropout and the
-        validation split; ``fit`` leaves the global torch RNG as it was. The
-        same integer on the same CPU gives the same predictions; on CUDA,
-        kernels make it only approximately so. ``None``: unseeded.
+        validation split. Every one of these draws comes from generators that
+        belong to this fit, never from torch's global RNG, so ``fit`` leaves
+        the global RNG as it was and two fits running at once in threads of
+        one process (joblib's threading backend, a Dask worker) give the same
+        models as one after the other. The same integer on the same CPU gives
+        the same predictions; on CUDA, kernels make it only approximately so.
+        ``None``: unseeded. Two exceptions, for a custom ``module``: layers
+        other than linear and convolutional ones are initialised from the
+        global RNG (forked and seeded under a lock), and dropout layers other
+        than :class:`~ecgaug.classifiers.ResNet1D`'s (``SeededDropout``) make
+        ``fit`` seed the forked global RNG for the whole training, under that
+        lock, so such fits run one at a time.
     verbose : int, default=0
         ``0`` is silent; ``1`` prints skorch's table of losses per epoch.
     classes : array-like or None, default=None
@@ -109,7 +234,10 @@ class ResNetClassifier(NeuralNetClassifier):
     **kwargs
         Any other :class:`skorch.NeuralNet` argument (``callbacks``,
         ``warm_start``, ``iterator_train__shuffle`` (default ``True``), ...)
-        or a double-underscore parameter of a component.
+        or a double-underscore parameter of a component. A ``warm_start`` refit
+        continues the fitted network, so it needs the same classes and the
+        same number of features as the first fit (else a ``ValueError``, as
+        in :class:`sklearn.neural_network.MLPClassifier`).
 
     Attributes
     ----------
@@ -190,6 +318,12 @@ class ResNetClassifier(NeuralNetClassifier):
         self.random_state = random_state
 
     _parameter_constraints: dict = {
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Integral, {-1}),
+        ],
+        "lr": [Interval(Real, 0, None, closed="left")],
         "train_split": [Interval(Real, 0, 1, closed="neither"), callable, None],
         "early_stopping": ["boolean", Interval(Integral, 1, None, closed="left")],
         "class_weight": [StrOptions({"balanced"}), dict, None],
@@ -224,15 +358,30 @@ class ResNetClassifier(NeuralNetClassifier):
             )
 
     def get_iterator(self, dataset, training: bool = False):
-        """Like skorch's, but training batches are shuffled by default."""
-        if not training:
-            return super().get_iterator(dataset, training=False)
-        kwargs = self.get_params_for("iterator_train")
-        kwargs.setdefault("shuffle", True)
+        """Like skorch's, but training batches are shuffled by default.
+
+        A :class:`torch.utils.data.DataLoader` gets a generator of its own
+        (unless ``iterator_*__generator`` is set): in ``fit``, the one seeded
+        from ``random_state``, so neither the shuffling nor the seed a loader
+        gives its workers is drawn from torch's global RNG.
+        """
+        if training:
+            kwargs = self.get_params_for("iterator_train")
+            kwargs.setdefault("shuffle", True)
+            iterator = self.iterator_train
+        else:
+            kwargs = self.get_params_for("iterator_valid")
+            iterator = self.iterator_valid
         kwargs.setdefault("batch_size", self.batch_size)
         if kwargs["batch_size"] == -1:
             kwargs["batch_size"] = len(dataset)
-        return self.iterator_train(dataset, **kwargs)
+        is_loader = isinstance(iterator, type) and issubclass(
+            iterator, torch.utils.data.DataLoader
+        )
+        if is_loader and "generator" not in kwargs:
+            gen = getattr(self, "_shuffle_generator_", None) if training else None
+            kwargs["generator"] = _generator(0) if gen is None else gen
+        return iterator(dataset, **kwargs)
 
     def get_split_datasets(self, X, y=None, **fit_params):
         """Hold out a stratified fraction when ``train_split`` is a float."""
@@ -257,10 +406,17 @@ class ResNetClassifier(NeuralNetClassifier):
 
     # --- device, seeds, mixed precision ---
     @contextlib.contextmanager
-    def _on_device(self) -> Iterator[None]:
-        """Let skorch see the concrete device while ``device="auto"``."""
+    def _on_device(self, *, check: bool = True) -> Iterator[None]:
+        """Let skorch see the concrete device while ``device="auto"``.
+
+        Any other device is checked first (unless ``check=False``, for
+        ``set_params``): ``"cuda"`` without a GPU or an unknown name raise a
+        ``ValueError`` here, not deep inside torch.
+        """
         requested = self.device
         if not (isinstance(requested, str) and requested == "auto"):
+            if check and requested is not None:
+                resolve_device(requested)
             yield
             return
         self.device = str(resolve_device("auto"))
@@ -274,21 +430,48 @@ class ResNetClassifier(NeuralNetClassifier):
             return None
         return int(check_random_state(self.random_state).randint(0, 2**31 - 1))
 
+    def _module_device(self) -> torch.device:
+        params = list(_unwrap(self.module_).parameters())
+        return params[0].device if params else torch.device("cpu")
+
     @contextlib.contextmanager
-    def _seeded(self, seed: int | None) -> Iterator[None]:
-        """Seed torch for a block; restore the caller's RNG state afterwards."""
-        if seed is None:
+    def _global_rng_seeded(self, seed: int | None, *, cuda: bool) -> Iterator[None]:
+        """Fork, seed and afterwards restore torch's global RNG, under a lock.
+
+        Only for what cannot take a generator (see ``random_state``); the
+        lock keeps two such blocks of two threads from interleaving.
+        """
+        device = self._module_device() if cuda else torch.device("cpu")
+        cuda_devices = [device.index or 0] if device.type == "cuda" else []
+        with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=cuda_devices):
+            if seed is not None:
+                torch.default_generator.manual_seed(seed)
+                if cuda_devices:
+                    with torch.cuda.device(cuda_devices[0]):
+                        torch.cuda.manual_seed(seed)
             yield
-            return
-        device = torch.device(self.device) if self.device is not None else None
-        on_cuda = device is not None and device.type == "cuda"
-        cuda_devices = [device.index or 0] if on_cuda else []
-        with torch.random.fork_rng(devices=cuda_devices):
-            torch.default_generator.manual_seed(seed)
-            if on_cuda:
-                with torch.cuda.device(cuda_devices[0]):
-                    torch.cuda.manual_seed(seed)
-            yield
+
+    @contextlib.contextmanager
+    def _fit_rng(self, seed: int | None) -> Iterator[None]:
+        """This fit's generators: shuffling, and the dropout masks."""
+        shuffle_seed, dropout_seed = _child_seeds(seed, 2)
+        module = _unwrap(self.module_)
+        dropouts = [m for m in module.modules() if isinstance(m, SeededDropout)]
+        device_gen = _generator(dropout_seed, self._module_device())
+        self._shuffle_generator_ = _generator(shuffle_seed)
+        for layer in dropouts:
+            layer.generator = device_gen
+        unseeded = seed is not None and _global_rng_dropout(module)
+        try:
+            if unseeded:
+                with self._global_rng_seeded(dropout_seed, cuda=True):
+                    yield
+            else:
+                yield
+        finally:
+            del self._shuffle_generator_
+            for layer in dropouts:
+                layer.generator = None
 
     def _amp_dtype(self) -> torch.dtype | None:
         if self.amp is False or self.device is None:
@@ -362,7 +545,11 @@ class ResNetClassifier(NeuralNetClassifier):
         return 0
 
     def initialize_module(self):
-        """Build the module; a :class:`ResNet1D` gets its sizes from the data."""
+        """Build the module; a :class:`ResNet1D` gets its sizes from the data.
+
+        Its linear and convolutional weights are drawn from a generator seeded
+        by ``random_state``, not from torch's global RNG.
+        """
         kwargs = self.get_params_for("module")
         from_data = {}
         if hasattr(self, "n_timesteps_"):
@@ -378,7 +565,11 @@ class ResNetClassifier(NeuralNetClassifier):
                         f"leave module__{key} unset, it is read from X and y."
                     )
                 kwargs[key] = value
-        module = self.initialized_instance(self.module, kwargs)
+        seed = self._draw_seed()
+        with self._global_rng_seeded(seed, cuda=False):
+            module = self.initialized_instance(self.module, kwargs)
+        if module is not self.module:  # a given, built module keeps its weights
+            _reset_parameters(module, _generator(seed))
         if isinstance(module, ResNet1D):
             for key, value in from_data.items():
                 if getattr(module.config, key) != value:
@@ -401,8 +592,7 @@ class ResNetClassifier(NeuralNetClassifier):
     def initialize(self):
         """Initialise callbacks, module, criterion and optimizer (seeded)."""
         with self._on_device():
-            with self._seeded(self._draw_seed()):
-                super().initialize()
+            super().initialize()
             self.device_ = str(self.device)
             self.grad_scaler_ = (
                 torch.amp.GradScaler("cuda")
@@ -442,6 +632,8 @@ class ResNetClassifier(NeuralNetClassifier):
         return np.asarray(X).reshape(X.shape[0], -1)
 
     def _validate_fit_data(self, X, y, *, reset: bool, classes=None):
+        _check_label_types(y)
+        _check_label_types(self.classes if classes is None else classes, "classes")
         X = self._flatten_leads(X, fitted=not reset)
         X, y = validate_data(
             self,
@@ -479,7 +671,7 @@ class ResNetClassifier(NeuralNetClassifier):
         unknown = labels[y_enc] != y
         if unknown.any():
             raise ValueError(
-                f"y contains labels not in classes_ {list(labels)}: "
+                f"y contains labels not in classes_ {labels.tolist()}: "
                 f"{sorted(set(np.asarray(y)[unknown].tolist()))}."
             )
         if reset:
@@ -533,14 +725,55 @@ class ResNetClassifier(NeuralNetClassifier):
         """No-op: ``fit`` validates and encodes ``X`` and ``y`` before skorch."""
 
     # --- public API ---
+    # Set by ``_validate_fit_data(reset=True)``; a failed warm-start refit
+    # puts them back so that the fitted network stays usable.
+    _DATA_ATTRIBUTES = (
+        "n_features_in_",
+        "feature_names_in_",
+        "n_timesteps_",
+        "classes_inferred_",
+        "class_weight_",
+    )
+
+    def _check_warm_start(self, previous: dict, classes) -> None:
+        """A warm-start refit continues the network: same classes and width."""
+        n_old, n_new = previous["n_features_in_"], self.n_features_in_
+        if n_old != n_new:
+            raise ValueError(
+                f"warm_start=True continues the network fitted on {n_old} features "
+                f"per beat, but X has {n_new}; set warm_start=False to train a "
+                "new network."
+            )
+        old, new = np.asarray(classes).tolist(), self.classes_.tolist()
+        if len(old) != len(new) or any(a != b for a, b in zip(old, new)):
+            raise ValueError(
+                f"warm_start=True continues the network fitted on classes {old}, "
+                f"but y has classes {new}; set warm_start=False to train a new "
+                "network (or pass classes=<all labels> to both fits)."
+            )
+
     def _train(self, X, y, *, reset: bool, init: bool, classes=None, **fit_params):
         self._check_params()
+        warm = reset and not init and hasattr(self, "n_features_in_")
+        previous = {
+            k: getattr(self, k) for k in self._DATA_ATTRIBUTES if hasattr(self, k)
+        }
+        old_classes = self.classes_ if warm else None
         with self._on_device():
-            X, y = self._validate_fit_data(X, y, reset=reset, classes=classes)
+            try:
+                X, y = self._validate_fit_data(X, y, reset=reset, classes=classes)
+                if warm:
+                    self._check_warm_start(previous, old_classes)
+            except (TypeError, ValueError):
+                if warm:
+                    for key in self._DATA_ATTRIBUTES:
+                        self.__dict__.pop(key, None)
+                    self.__dict__.update(previous)
+                raise
             self._fit_seed_ = self._draw_seed()
             if init:
                 self.initialize()
-            with self._seeded(self._fit_seed_):
+            with self._fit_rng(self._fit_seed_):
                 NeuralNetClassifier.partial_fit(self, X, y, **fit_params)
         return self
 
@@ -670,7 +903,7 @@ class ResNetClassifier(NeuralNetClassifier):
             # a bad list would only fail at the next call, and then at every one.
             self.callbacks = kwargs["callbacks"]
         try:
-            with self._on_device():
+            with self._on_device(check=False):
                 super().set_params(**kwargs)
         except (TypeError, ValueError):
             self.callbacks = previous

@@ -11,8 +11,16 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 from skorch.callbacks import Callback, Freezer
+
+from ecgaug.classifiers._estimator import _check_label_types, _unwrap
 
 __all__ = ["FineTunedClassifier"]
 
@@ -34,7 +42,8 @@ class _LoadPretrained(Callback):
 
     def on_train_begin(self, net, **kwargs) -> None:
         state = {k: v for k, v in self.state_dict.items() if not self._excluded(k)}
-        missing, unexpected = net.module_.load_state_dict(state, strict=False)
+        module = _unwrap(net.module_)  # skorch's compile=True wraps it
+        missing, unexpected = module.load_state_dict(state, strict=False)
         missing = [k for k in missing if not self._excluded(k)]
         if missing or unexpected:
             raise RuntimeError(
@@ -110,7 +119,8 @@ class FineTunedClassifier(ClassifierMixin, BaseEstimator):
         Layers of the module kept fixed during fine-tuning: module names such
         as ``"stem"``, ``"blocks"``, ``"blocks.0"``, ``"dense"`` or parameter
         names such as ``"stem.weight"``; an unknown name raises a
-        ``ValueError`` listing the layers.
+        ``ValueError`` listing the layers. The names are those of the
+        network itself, also with skorch's ``compile=True``.
     head : {"reinit", "keep"}, default="reinit"
         ``"reinit"``: a new, randomly initialised output layer for the real
         classes (always right across tasks). ``"keep"``: keep the pretrained
@@ -128,7 +138,10 @@ class FineTunedClassifier(ClassifierMixin, BaseEstimator):
     classes_ : ndarray of shape (n_classes,)
         Labels of the real data.
     n_features_in_ : int
-        Features of ``X`` seen in ``fit``.
+        Features of ``X`` seen in ``fit`` (``n_leads * n_timesteps`` for a 3-D
+        ``X``).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of ``X``, when it was a DataFrame with string column names.
     sampler_ : object or None
         The sampler fitted on this ``fit``'s ``(X, y)``; None with ``X_pretrain``.
     pretrained_ : ResNetClassifier
@@ -210,17 +223,46 @@ class FineTunedClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
     # ------------------------------------------------------------------ #
+    def _validate_X(self, X, *, reset: bool) -> np.ndarray:
+        """``X`` as a numeric array: 2-D through ``validate_data``, or 3-D.
+
+        Lists and DataFrames are accepted (the latter set
+        ``feature_names_in_``); an empty ``X`` raises a ``ValueError``. NaN is
+        left for the classifier, which names the row.
+        """
+        if np.ndim(X) != 3:
+            return validate_data(
+                self, X, reset=reset, dtype="numeric", ensure_all_finite=False
+            )
+        X = check_array(X, allow_nd=True, dtype="numeric", ensure_all_finite=False)
+        n_features = int(np.prod(X.shape[1:]))
+        if reset:
+            self.n_features_in_ = n_features
+            self.__dict__.pop("feature_names_in_", None)
+        elif n_features != self.n_features_in_:
+            raise ValueError(
+                f"X has shape {X.shape}, i.e. {n_features} features per beat, but "
+                f"{type(self).__name__} was fitted on {self.n_features_in_}."
+            )
+        return X
+
     def _freeze_patterns(self, module: torch.nn.Module) -> list[str]:
-        """Freezer patterns for ``self.freeze``, checked against ``module``."""
+        """Freezer patterns for ``self.freeze``, checked against ``module``.
+
+        A module compiled by skorch (``compile=True``) names its parameters
+        ``_orig_mod.<name>``; the patterns then carry that prefix.
+        """
         names = (self.freeze,) if isinstance(self.freeze, str) else tuple(self.freeze)
+        prefix = "_orig_mod." if module is not _unwrap(module) else ""
+        module = _unwrap(module)
         layers = {n for n, _ in module.named_modules() if n}
         params = {n for n, _ in module.named_parameters()}
         patterns = []
         for name in names:
             if name in params:
-                patterns.append(name)
+                patterns.append(prefix + name)
             elif name in layers:
-                patterns.append(f"{name}.*")
+                patterns.append(f"{prefix}{name}.*")
             else:
                 top = sorted({n.split(".")[0] for n in layers})
                 raise ValueError(
@@ -299,7 +341,8 @@ class FineTunedClassifier(ClassifierMixin, BaseEstimator):
                 f"fine-tuning, got {list(pre.classes_)} and {list(self.classes_)}; "
                 "use head='reinit'."
             )
-        state = {k: v.detach().clone() for k, v in pre.module_.state_dict().items()}
+        trunk = _unwrap(pre.module_)
+        state = {k: v.detach().clone() for k, v in trunk.state_dict().items()}
         exclude = ("head",) if self.head == "reinit" else ()
         net = _with_seed(clone(self.classifier), seed)  # clone copies callbacks
         callbacks = list(net.callbacks or [])
@@ -307,14 +350,17 @@ class FineTunedClassifier(ClassifierMixin, BaseEstimator):
         patterns = self._freeze_patterns(pre.module_)
         if patterns:
             callbacks.append(("freeze", Freezer(patterns)))
-        params = {"max_epochs": self.finetune_epochs, "callbacks": callbacks}
+        # skorch nets reject max_epochs=0; 0 epochs still runs on_train_begin,
+        # which loads the pretrained weights.
+        epochs = self.finetune_epochs
+        params = {"max_epochs": max(epochs, 1), "callbacks": callbacks}
         if self.finetune_lr is not None:
             params["lr"] = self.finetune_lr
             if "optimizer__lr" in self.classifier.get_params():
                 params["optimizer__lr"] = self.finetune_lr
         net.set_params(**params)
         start = time.perf_counter()
-        net.fit(X, y)
+        net.fit(X, y, **({} if epochs else {"epochs": 0}))
         self.finetune_time_ = time.perf_counter() - start
         self.estimator_ = net
 
@@ -341,7 +387,11 @@ class FineTunedClassifier(ClassifierMixin, BaseEstimator):
         self : FineTunedClassifier
             The fitted estimator.
         """
+        _check_label_types(y)
+        _check_label_types(y_pretrain, "y_pretrain")
+        X = self._validate_X(X, reset=True)
         y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
         check_classification_targets(y)
         labels = self.classifier.get_params().get("classes")
         self.classes_ = np.unique(y) if labels is None else np.asarray(labels)
@@ -350,7 +400,6 @@ class FineTunedClassifier(ClassifierMixin, BaseEstimator):
                 f"y has 1 class ({self.classes_[0]!r}); a classifier needs at "
                 "least 2 classes."
             )
-        self.n_features_in_ = int(np.prod(np.shape(X)[1:]))
         seeds = _seeds(self.random_state)
         if self.warm_start and hasattr(self, "pretrained_"):
             self.sampler_fit_time_ = self.sample_time_ = self.pretrain_time_ = 0.0
@@ -367,7 +416,8 @@ class FineTunedClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features) or \
+(n_samples, n_leads, n_timesteps)
             Beats.
 
         Returns
@@ -376,14 +426,15 @@ class FineTunedClassifier(ClassifierMixin, BaseEstimator):
             Columns in the order of ``classes_``.
         """
         check_is_fitted(self, "estimator_")
-        return self.estimator_.predict_proba(X)
+        return self.estimator_.predict_proba(self._validate_X(X, reset=False))
 
     def predict(self, X) -> np.ndarray:
         """Labels predicted by the fine-tuned classifier.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features) or \
+(n_samples, n_leads, n_timesteps)
             Beats.
 
         Returns
@@ -392,4 +443,4 @@ class FineTunedClassifier(ClassifierMixin, BaseEstimator):
             Labels from ``classes_``.
         """
         check_is_fitted(self, "estimator_")
-        return self.estimator_.predict(X)
+        return self.estimator_.predict(self._validate_X(X, reset=False))

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, replace
+from numbers import Integral, Real
 
 import torch
 from torch import nn
 
-__all__ = ["ResNet1D", "ResNet1DConfig", "ResidualBlock"]
+__all__ = ["ResNet1D", "ResNet1DConfig", "ResidualBlock", "SeededDropout"]
 
 
 @dataclass(frozen=True)
@@ -76,35 +77,84 @@ class ResNet1DConfig:
     def __post_init__(self) -> None:
         for name in ("n_classes", "n_leads", "n_timesteps", "n_filters", "n_dense"):
             value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
+            if not _is_int(value) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-        if not isinstance(self.n_tabular, int) or self.n_tabular < 0:
+        if not _is_int(self.n_tabular) or self.n_tabular < 0:
             raise ValueError(
                 f"n_tabular must be a non-negative integer, got {self.n_tabular!r}."
             )
-        if not isinstance(self.n_tabular_hidden, int) or self.n_tabular_hidden < 1:
+        if not _is_int(self.n_tabular_hidden) or self.n_tabular_hidden < 1:
             raise ValueError(
                 "n_tabular_hidden must be a positive integer, got "
                 f"{self.n_tabular_hidden!r}."
             )
-        if not isinstance(self.n_blocks, int) or self.n_blocks < 0:
+        if not _is_int(self.n_blocks) or self.n_blocks < 0:
             raise ValueError(
                 f"n_blocks must be a non-negative integer, got {self.n_blocks!r}."
             )
         for name in ("kernel_size", "pool_size"):
             value = getattr(self, name)
-            if not isinstance(value, int) or value < 1 or value % 2 == 0:
+            if not _is_int(value) or value < 1 or value % 2 == 0:
                 raise ValueError(
                     f"{name} must be a positive odd integer (so that padding keeps "
                     f"the length), got {value!r}."
                 )
-        if not 0.0 <= self.dropout < 1.0:
+        dropout = self.dropout
+        if isinstance(dropout, bool) or not isinstance(dropout, Real):
+            raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}.")
+        if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}.")
 
     @property
     def n_timesteps_out(self) -> int:
         """Length ``L`` after the residual blocks: each one halves it (ceil)."""
         return math.ceil(self.n_timesteps / 2**self.n_blocks)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, Integral) and not isinstance(value, bool)
+
+
+class SeededDropout(nn.Dropout):
+    """:class:`torch.nn.Dropout` that draws its masks from ``generator``.
+
+    ``torch.nn.functional.dropout`` takes no generator: it draws from torch's
+    global RNG, which two fits in two threads of one process share. While
+    ``generator`` is set (``ResNetClassifier`` sets it for the length of a
+    ``fit``), the mask comes from it instead; with ``generator=None`` this is
+    plain ``nn.Dropout``. The expected output is the same either way.
+
+    Parameters
+    ----------
+    p : float, default=0.5
+        Probability of zeroing an element.
+    inplace : bool, default=False
+        Accepted for compatibility; the seeded path is never in place.
+
+    Attributes
+    ----------
+    generator : torch.Generator or None
+        Source of the masks, on the device of the inputs; None uses torch's
+        global RNG.
+    """
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__(p, inplace)
+        self.generator: torch.Generator | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Zero each element with probability ``p`` and rescale the rest."""
+        gen = self.generator
+        if gen is None or not self.training or self.p == 0.0:
+            return super().forward(x)
+        keep = 1.0 - self.p
+        mask = torch.empty_like(x).bernoulli_(keep, generator=gen)
+        return x * mask / keep
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["generator"] = None  # a fit's generator is not part of the model
+        return state
 
 
 class ResidualBlock(nn.Module):
@@ -217,10 +267,10 @@ class ResNet1D(nn.Module):
         self.dense = nn.Sequential(
             nn.Linear(F * cfg.n_timesteps_out, D),
             nn.ReLU(),
-            nn.Dropout(cfg.dropout),
+            SeededDropout(cfg.dropout),
             nn.Linear(D, D),
             nn.ReLU(),
-            nn.Dropout(cfg.dropout),
+            SeededDropout(cfg.dropout),
         )
         self.tabular = None
         if cfg.n_tabular:

@@ -79,8 +79,17 @@ SCRIPTS["classifier_trtr"] = {
 SCRIPTS["quality_report"] = {
     "args": lambda out: ["--budget", "smoke", "--out", str(out / "quality_report")],
     "json": "quality_report.json",
-    "keys": (*HEADER[:-1], "samplers", "wall_time_s"),
+    "keys": (*HEADER[:-1], "samplers", "wall_time_s", "copier"),
 }
+# The standard sequence: only its in-process step (fitting every generator
+# into the shared cache); each script it starts has its own entry here.
+SCRIPTS["run_standard"] = _mine("run_standard")
+SCRIPTS["run_standard"]["args"] = lambda out: [
+    *_mine("run_standard")["args"](out),
+    "--only",
+    "generators",
+]
+SCRIPTS["run_standard"]["keys"] = (*HEADER, "seeds", "steps", "generators")
 
 
 def _run(name: str, out: Path) -> subprocess.CompletedProcess:
@@ -185,7 +194,8 @@ def test_table1_has_every_protocol_per_generator(runs):
     mit = rep["results"]["MIT"]
     assert sorted(mit["generators"]) == sorted(_available_generators())
     for g in mit["generators"].values():
-        for protocol in ("TRTR", "TSTR", "TRTS", "TSTS", "TRSTR"):
+        assert set(g["paired"]) >= {"TRSTR-TRTR accuracy", "TRSTR-TRTR recall_macro"}
+        for protocol in ("TRTR", "TSTR", "TRTS", "TSTS", "TRSTR", "TSTR-balanced"):
             stats = g["protocols"][protocol]
             assert 0.0 <= stats["accuracy"]["mean"] <= 1.0
             assert set(stats["recall"]) == {"N", "S", "V", "F", "Q"}
@@ -215,8 +225,26 @@ def _check_curves(curves: dict, names: set[str]) -> None:
 
 def test_table2_has_real_and_pretrained_curves(runs):
     rep = _result(runs, "table2_finetune")
-    _check_curves(rep["results"]["curves"], {"N", "S", "V", "F", "Q"})
-    assert set(rep["goals"]) == set(_available_generators())
+    curves = rep["results"]["curves"]
+    _check_curves(curves, {"N", "S", "V", "F", "Q"})
+    gens = set(_available_generators())
+    arms = {"real", "real_steps", "real_time"}
+    assert {(g["generator"], g["arm"]) for g in rep["goals"].values()} == {
+        (g, a) for g in gens for a in arms
+    }
+    # matched steps: the real-only arm trains as many steps as pretraining
+    # plus fine-tuning; the paper's real-only arm fewer
+    for name in gens:
+        syn = curves["synthetic"][name]
+        for frac, real in curves["real_steps"].items():
+            steps = syn[frac]["steps"]["mean"]
+            assert real["steps"]["mean"] >= steps
+            assert real["steps"]["mean"] - steps < len(rep["seeds"]) * 5
+            assert curves["real"][frac]["steps"]["mean"] < steps
+        assert set(curves["real_time"][name]) == set(curves["real"])
+        # paired over the seeds: an interval with two seeds or more
+        pair = curves["paired"][name]["real_steps"]["1.0"]["accuracy"]
+        assert pair["n"] == len(rep["seeds"]) >= 2 and len(pair["ci"]) == 2
 
 
 def test_table4_runs_the_stand_in_task(runs):
@@ -248,6 +276,54 @@ def test_oversampling_has_every_method_in_both_settings(runs):
     inter = rep["results"]["inter-patient"]
     assert len(inter["seeds"]) >= 2
     assert all("selected_epoch" in r for r in inter["runs"] if "error" not in r)
+    # intra-patient: paired differences to no resampling and the best balancer
+    intra = rep["results"]["intra-patient"]
+    assert len(intra["seeds"]) >= 2
+    for name in _available_generators():
+        v = intra["verdicts"][name]
+        d = v["vs_none"]["f1_macro"]
+        assert len(d["per_seed"]) == len(intra["seeds"]) and len(d["ci"]) == 2
+        assert v["best_balancer"] in {
+            "class_weight",
+            "RandomOverSampler",
+            "SMOTE",
+            "ADASYN",
+            "BorderlineSMOTE",
+        }
+        assert v["win"] == (
+            d["verdict"] == "win" and v["vs_none"]["recall_macro"]["verdict"] == "win"
+        )
+
+
+def test_quality_report_searches_every_beat_the_generators_saw(runs):
+    rep = _result(runs, "quality_report")
+    # X_train of the report: the generators' whole training set ...
+    for name, res in rep["samplers"].items():
+        fitted_on = sum(res["shared_fit"]["n_fit"].values())
+        assert rep["data"]["n_train"] == fitted_on, name
+    # ... so that a copier of it scores 0 (issue 14: a 1,000-per-class
+    # subsample let a copier score 0.82)
+    assert rep["copier"]["dcr_ratio"] == pytest.approx(0.0, abs=1e-5)
+    assert rep["copier"]["near_copy_rate"] == 1.0
+    # the reference of the memorisation rows is measured on real test beats
+    rows = next(iter(rep["samplers"].values()))["rows"]
+    ref = [
+        r["reference"]
+        for r in rows
+        if r["metric"] == "dcr_ratio" and r["label"] == "all"
+    ]
+    assert len(ref) == 1 and ref[0] != 1.0 and 0.3 < ref[0] < 3.0
+
+
+def test_run_standard_fits_every_generator_of_the_tables_once(runs):
+    rep = _result(runs, "run_standard")
+    fits = rep["generators"]["fits"]
+    names = set(_available_generators())
+    assert {f["name"] for f in fits} >= names
+    assert {f["data"] for f in fits} == {"intra-patient train", "DS1 training records"}
+    keys = [(f["data"], f["name"], f["seed"]) for f in fits]
+    assert len(keys) == len(set(keys))  # once each
+    assert [s["step"] for s in rep["steps"]] == ["generators"]
 
 
 def test_speed_measures_every_generator(runs):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from sklearn.base import BaseEstimator, clone
@@ -268,3 +269,51 @@ def test_bad_pretraining_inputs(data):
         )
     with pytest.raises(ValueError, match="head"):
         FineTunedClassifier(clf, head="replace").fit(X, y, X_pretrain=X, y_pretrain=y)
+
+
+def test_empty_list_and_dataframe_inputs(data):
+    X, y, X_test, _ = data
+    clf = ResNetClassifier(**TINY, max_epochs=1, random_state=0)
+    ft = FineTunedClassifier(clf, pretrain_epochs=1, finetune_epochs=1, random_state=0)
+    with pytest.raises(ValueError, match="0 sample"):
+        ft.fit(X[:0], y[:0], X_pretrain=X, y_pretrain=y)
+    # lists and DataFrames are beats too, and give the numpy result
+    expected = ft.fit(X[:200], y[:200], X_pretrain=X[200:], y_pretrain=y[200:])
+    expected = expected.predict_proba(X_test[:20])
+    assert not hasattr(ft, "feature_names_in_")
+    ft.fit(X[:200].tolist(), y[:200].tolist(), X_pretrain=X[200:], y_pretrain=y[200:])
+    np.testing.assert_array_equal(ft.predict_proba(X_test[:20].tolist()), expected)
+    columns = [f"t{i}" for i in range(X.shape[1])]
+    frame = pd.DataFrame(X[:200], columns=columns)
+    ft.fit(frame, pd.Series(y[:200]), X_pretrain=X[200:], y_pretrain=y[200:])
+    np.testing.assert_array_equal(ft.feature_names_in_, columns)
+    test_frame = pd.DataFrame(X_test[:20], columns=columns)
+    np.testing.assert_array_equal(ft.predict_proba(test_frame), expected)
+    with pytest.raises(ValueError, match="feature names"):
+        ft.predict(test_frame[columns[::-1]])
+    # 3-D beats: (n, n_leads, n_timesteps)
+    ft.fit(X[:200, None], y[:200], X_pretrain=X[200:], y_pretrain=y[200:])
+    assert ft.n_features_in_ == X.shape[1]
+    np.testing.assert_array_equal(ft.predict_proba(X_test[:20, None]), expected)
+    with pytest.raises(ValueError, match="mixes string and numeric"):
+        ft.fit(X, y, X_pretrain=X, y_pretrain=[1, "a"] * (len(y) // 2))
+
+
+def test_compiled_classifier_freezes_and_swaps_the_head(data):
+    # skorch's compile=True wraps the module: its parameters are named
+    # "_orig_mod.stem.weight"...; freeze and the head swap still use the
+    # network's own names. The eager backend keeps the test fast on CPUs.
+    X, y, _, _ = data
+    binary = np.where(y == 0, "normal", "abnormal")
+    clf = ResNetClassifier(
+        **TINY, max_epochs=1, random_state=0, compile=True, compile__backend="eager"
+    )
+    ft = FineTunedClassifier(
+        clf, pretrain_epochs=1, finetune_epochs=1, freeze=("stem",), random_state=0
+    ).fit(X[300:], binary[300:], X_pretrain=X[:300], y_pretrain=y[:300])
+    pre = ft.pretrained_.module_._orig_mod
+    tuned = ft.estimator_.module_._orig_mod
+    assert pre.head.out_features == 5 and tuned.head.out_features == 2
+    assert torch.equal(tuned.stem.weight, pre.stem.weight)  # frozen
+    assert not torch.equal(tuned.dense[0].weight, pre.dense[0].weight)  # trained
+    assert set(ft.predict(X[:20])) <= {"normal", "abnormal"}

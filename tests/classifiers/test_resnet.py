@@ -123,3 +123,25 @@ def test_bad_config(kwargs, match):
 def test_unknown_config_field():
     with pytest.raises(TypeError, match="n_layers"):
         ResNet1D(n_layers=3)
+
+
+def test_seeded_dropout_draws_from_its_generator():
+    import pickle
+
+    from ecgaug.classifiers._resnet import SeededDropout
+
+    drop = SeededDropout(0.5).train()
+    x = torch.ones(1000)
+    masks = []
+    for _ in range(2):
+        drop.generator = torch.Generator().manual_seed(0)
+        state = torch.get_rng_state()
+        masks.append(drop(x))
+        assert torch.equal(torch.get_rng_state(), state)  # global RNG untouched
+    assert torch.equal(masks[0], masks[1])
+    assert set(masks[0].unique().tolist()) == {0.0, 2.0}  # kept ones scaled by 2
+    assert 400 < int(masks[0].count_nonzero()) < 600
+    assert torch.equal(drop.eval()(x), x)
+    assert pickle.loads(pickle.dumps(drop)).generator is None
+    net = ResNet1D(n_blocks=1, dropout=0.3)
+    assert [m.p for m in net.modules() if isinstance(m, SeededDropout)] == [0.3, 0.3]
