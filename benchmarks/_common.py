@@ -1,10 +1,17 @@
 """What the benchmark scripts share: arguments, budgets, data, scores, results files.
 
 Every script of ``benchmarks/`` is run as ``python benchmarks/<name>.py --budget
-smoke|quick|full`` and writes ``<out>/<name>.json`` and ``<name>.md``
+smoke|quick|standard|full`` and writes ``<out>/<name>.json`` and ``<name>.md``
 (atomically) with a header that says what ran where: the git commit (and
 whether the tree had uncommitted changes), the machine, torch and its threads,
 the GPU, the budget, the seeds, the malloc tuning and the wall time.
+
+A result must come from a committed tree: when ``git status --porcelain``
+shows changes under ``ecgaug/`` or ``benchmarks/`` (results and caches aside)
+at the start or at the end of a run, or a commit during it changed that code, the files
+are stamped ``UNCOMMITTED`` in their title and JSON; the ``standard`` and
+``full`` budgets refuse to start on such a tree unless given
+``--allow-uncommitted`` (:func:`check_tree`).
 
 Budgets
 -------
@@ -16,6 +23,14 @@ Budgets
     hour: the paper's 1-block classifier for a few epochs, CPU-preset
     generators trained for a few epochs on at most ``max_per_class`` beats of
     each class, fewer synthetic beats. Each script states its settings.
+``standard``
+    What this 2-core CPU can show in about 30 h (run them all, in order,
+    with ``python benchmarks/run_standard.py``): Kachuee's 5-block classifier
+    trained long enough that no resampling reaches the anchor (intra-patient
+    macro-F1 >= 0.90), CPU-preset generators trained ~30-60 min each, fitted
+    once per seed and reused by every table through the generator cache, >= 3
+    seeds (classifier *and* generator seed) with paired differences and their
+    confidence intervals.
 ``full``
     The paper's settings, for a GPU: Kachuee's 5-block classifier, paper-preset
     generators trained on every beat, 550 k synthetic pretraining beats.
@@ -43,7 +58,9 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
-BUDGETS = ("smoke", "quick", "full")
+BUDGETS = ("smoke", "quick", "standard", "full")
+#: Budgets that refuse to start on a tree with uncommitted changes.
+CLEAN_BUDGETS = ("standard", "full")
 #: AAMI classes of MIT-BIH, in label order.
 CLASS_NAMES = ("N", "S", "V", "F", "Q")
 MALLOC_VARS = {
@@ -177,6 +194,12 @@ def make_parser(doc: str, seeds: dict[str, Sequence[int]]) -> argparse.ArgumentP
         help="fitted generators (default $ECGAUG_CACHE/benchmarks)",
     )
     parser.add_argument("--no-cache", action="store_true", help="refit every generator")
+    parser.add_argument(
+        "--allow-uncommitted",
+        action="store_true",
+        help="run the standard / full budget on a tree with uncommitted changes "
+        "under ecgaug/ or benchmarks/ (the results are stamped UNCOMMITTED)",
+    )
     parser.set_defaults(default_seeds=dict(seeds))
     return parser
 
@@ -185,6 +208,12 @@ def finish_args(args: argparse.Namespace) -> argparse.Namespace:
     """Fill the budget-dependent defaults and set torch's threads."""
     import torch
 
+    if args.budget not in args.default_seeds:
+        raise SystemExit(
+            f"{Path(sys.argv[0]).name} has no --budget {args.budget} (it has "
+            f"{', '.join(args.default_seeds)}); give it one in its SEEDS and "
+            "budget tables."
+        )
     if args.seeds is None:
         args.seeds = list(args.default_seeds[args.budget])
     if args.threads is None:
@@ -194,34 +223,157 @@ def finish_args(args: argparse.Namespace) -> argparse.Namespace:
     if args.jobs is None:
         cpus = os.cpu_count() or 1
         on_gpu = args.device != "cpu" and torch.cuda.is_available()
-        args.jobs = 2 if args.budget == "quick" and cpus >= 2 and not on_gpu else 1
+        parallel = args.budget in ("quick", "standard")
+        args.jobs = 2 if parallel and cpus >= 2 and not on_gpu else 1
     if args.no_cache:
         args.cache_dir = None
     elif args.cache_dir is None:
         args.cache_dir = default_cache_dir()
+    check_tree(args.budget, getattr(args, "allow_uncommitted", False))
     return args
 
 
 # --------------------------------------------------------------------------- #
 # the results header and files                                                #
 # --------------------------------------------------------------------------- #
+#: Where a change makes a result "uncommitted" (the code that produced it) ...
+WATCHED = ("ecgaug/", "benchmarks/")
+#: ... and where it does not (what the runs themselves write).
+UNWATCHED = ("benchmarks/results/", "benchmarks/.cache/")
+
+
+def _git(*cmd: str) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", *cmd], cwd=REPO, capture_output=True, text=True, check=False
+        )
+    except OSError:
+        return None
+    return out.stdout if out.returncode == 0 else None
+
+
+def dirty_paths(porcelain: str) -> list[str]:
+    """Paths of ``git status --porcelain`` output under :data:`WATCHED`.
+
+    Results and caches (:data:`UNWATCHED`) do not count: they are what the runs
+    write, not the code that produced them.
+    """
+    paths = []
+    for line in porcelain.splitlines():
+        if len(line) < 4:
+            continue
+        path = line[3:].split(" -> ")[-1].strip().strip('"')
+        if path.startswith(WATCHED) and not path.startswith(UNWATCHED):
+            paths.append(path)
+    return sorted(set(paths))
+
+
 def git_info() -> dict[str, Any]:
-    """The commit checked out and whether the tree has uncommitted changes."""
+    """The commit checked out and whether the tree has uncommitted changes.
 
-    def run(*cmd: str) -> str | None:
-        try:
-            out = subprocess.run(
-                ["git", *cmd], cwd=REPO, capture_output=True, text=True, check=False
-            )
-        except OSError:
-            return None
-        return out.stdout.strip() if out.returncode == 0 else None
-
-    status = run("status", "--porcelain")
+    Returns
+    -------
+    dict
+        ``commit``; ``dirty`` (any change at all, as ``git status`` says);
+        ``dirty_paths`` (changed files under ``ecgaug/`` or ``benchmarks/``,
+        results and caches aside: what makes a result uncommitted);
+        ``committed`` (``True`` when ``dirty_paths`` is empty; ``None`` outside
+        a git checkout).
+    """
+    status = _git("status", "--porcelain", "--untracked-files=all")
+    commit = _git("rev-parse", "HEAD")
+    paths = None if status is None else dirty_paths(status)
     return {
-        "commit": run("rev-parse", "HEAD"),
-        "dirty": None if status is None else bool(status),
+        "commit": None if commit is None else commit.strip(),
+        "dirty": None if status is None else bool(status.strip()),
+        "dirty_paths": paths,
+        "committed": None if paths is None else not paths,
     }
+
+
+def check_tree(budget: str, allow_uncommitted: bool = False) -> dict[str, Any]:
+    """Refuse a ``standard`` / ``full`` run on a tree with uncommitted code.
+
+    Parameters
+    ----------
+    budget : str
+        The run's budget; only :data:`CLEAN_BUDGETS` refuse.
+    allow_uncommitted : bool
+        Run anyway (the results are stamped ``UNCOMMITTED``).
+
+    Returns
+    -------
+    dict
+        :func:`git_info`.
+
+    Raises
+    ------
+    SystemExit
+        For a :data:`CLEAN_BUDGETS` budget on an uncommitted tree.
+    """
+    git = git_info()
+    if budget in CLEAN_BUDGETS and git["committed"] is False and not allow_uncommitted:
+        shown = ", ".join(git["dirty_paths"][:10])
+        more = len(git["dirty_paths"]) - 10
+        raise SystemExit(
+            f"The --budget {budget} results must come from a committed tree, but "
+            f"git status shows changes to {shown}"
+            + (f" and {more} more" if more > 0 else "")
+            + ". Commit them (or pass --allow-uncommitted: the results are then "
+            "stamped UNCOMMITTED)."
+        )
+    return git
+
+
+def merge_git(start: dict[str, Any], end: dict[str, Any]) -> dict[str, Any]:
+    """One ``git`` record of a run from the trees at its start and its end.
+
+    The result is committed only when both trees were committed and no
+    commit made during the run touched ``ecgaug/`` or ``benchmarks/`` (code
+    edited or committed during a run may have changed what it ran).
+    """
+    paths = sorted(
+        set(start.get("dirty_paths") or []) | set(end.get("dirty_paths") or [])
+    )
+    # a commit during the run matters only where it touched the code watched
+    moved = False
+    if start.get("commit") != end.get("commit"):
+        diff = _git(
+            "diff", "--name-only", str(start.get("commit")), str(end.get("commit"))
+        )
+        moved = diff is None or bool(
+            dirty_paths("".join(f"?? {p}\n" for p in diff.split()))
+        )
+    known = start.get("committed") is not None and end.get("committed") is not None
+    return {
+        "commit": start.get("commit"),
+        "commit_at_end": end.get("commit"),
+        "dirty": bool(start.get("dirty")) or bool(end.get("dirty")),
+        "dirty_paths": paths,
+        "code_moved": moved,
+        "committed": (not paths and not moved) if known else None,
+    }
+
+
+def uncommitted_banner(git: dict[str, Any]) -> list[str]:
+    """Markdown lines that say loudly that a result is not from a committed tree."""
+    if git.get("committed") is not False:
+        return []
+    why = []
+    if git.get("dirty_paths"):
+        shown = ", ".join(f"`{p}`" for p in git["dirty_paths"][:8])
+        more = len(git["dirty_paths"]) - 8
+        why.append(
+            f"uncommitted changes to {shown}"
+            + (f" and {more} more" if more > 0 else "")
+        )
+    if git.get("code_moved"):
+        why.append(f"commits during the run ({git['commit_at_end']}) changed the code")
+    return [
+        "",
+        f"> **UNCOMMITTED**: these numbers do not come from a committed tree "
+        f"({'; '.join(why)}). Rerun on a clean checkout before quoting them.",
+    ]
 
 
 def machine_info(threads: int | None = None) -> dict[str, Any]:
@@ -313,6 +465,7 @@ class Report:
 
         self.data["wall_time_s"] = round(time.perf_counter() - self.start, 1)
         self.data["peak_rss_mib_main_process"] = round(peak_rss_mib(), 1)
+        self.data["git"] = merge_git(self.data["git"], git_info())
         text = markdown(self.data)
         out = Path(self.args.out)
         with atomic_path(out / f"{self.name}.json") as tmp:
@@ -328,11 +481,14 @@ def header_markdown(rep: dict, title: str) -> list[str]:
     """The lines that open a ``.md`` file: what ran, where, how long."""
     m, git, malloc = rep["machine"], rep["git"], rep["malloc"]
     tuned = all(malloc.values())
+    stamp = " — UNCOMMITTED" if git.get("committed") is False else ""
     return [
-        f"# {title} (budget: {rep['budget']})",
+        f"# {title} (budget: {rep['budget']}){stamp}",
+        *uncommitted_banner(git),
         "",
         f"- command: `{rep['command']}`",
-        f"- git: {git['commit']} (uncommitted changes: {git['dirty']})",
+        f"- git: {git['commit']} (committed tree: {git.get('committed')}; "
+        f"any change in the checkout: {git['dirty']})",
         f"- machine: {m['platform']}, {m['processor']}, {m['cpu_count']} CPUs, "
         f"Python {m['python']}, torch {m['torch']} ({m['torch_threads']} "
         f"thread(s) per process, {rep['jobs']} process(es) at a time), "
@@ -382,6 +538,73 @@ def fmt(stat: dict | float | None, digits: int = 3) -> str:
             return f"{stat['mean']:.{digits}f} ± {stat['sd']:.{digits}f}"
         return f"{stat['mean']:.{digits}f}"
     return f"{stat:.{digits}f}"
+
+
+def paired_difference(
+    a: Sequence[float], b: Sequence[float], *, confidence: float = 0.95
+) -> dict[str, Any]:
+    """The per-seed differences ``a - b`` and a t-interval of their mean.
+
+    ``a[i]`` and ``b[i]`` must come from the same seed (same classifier seed,
+    same generator seed, same draws where they share them), so that the spread
+    of the differences, not of the scores, decides.
+
+    Parameters
+    ----------
+    a, b : sequence of float
+        Scores of two methods, seed by seed.
+    confidence : float
+        Of the two-sided Student t-interval over the seeds.
+
+    Returns
+    -------
+    dict
+        ``per_seed`` (the differences), ``mean``, ``sd``, ``n``, ``ci`` (``[low,
+        high]``, ``None`` with fewer than 2 seeds), ``confidence`` and
+        ``verdict``: ``"win"`` when the interval lies above 0, ``"loss"`` below
+        0, ``"no difference shown"`` when it holds 0, ``"one seed: no
+        interval"``.
+    """
+    import numpy as np
+    from scipy import stats
+
+    a = np.asarray(list(a), dtype=float)
+    b = np.asarray(list(b), dtype=float)
+    if a.shape != b.shape:
+        raise ValueError(
+            f"paired_difference needs one score per seed on both sides; got "
+            f"{len(a)} and {len(b)}."
+        )
+    d = a - b
+    n = len(d)
+    out: dict[str, Any] = {
+        "per_seed": d.tolist(),
+        "mean": float(d.mean()) if n else float("nan"),
+        "sd": float(d.std(ddof=1)) if n > 1 else 0.0,
+        "n": n,
+        "confidence": confidence,
+        "ci": None,
+    }
+    if n < 2:
+        out["verdict"] = "one seed: no interval"
+        return out
+    half = stats.t.ppf(0.5 + confidence / 2, n - 1) * out["sd"] / np.sqrt(n)
+    low, high = out["mean"] - half, out["mean"] + half
+    out["ci"] = [float(low), float(high)]
+    out["verdict"] = "win" if low > 0 else "loss" if high < 0 else "no difference shown"
+    return out
+
+
+def fmt_diff(diff: dict | None, digits: int = 3) -> str:
+    """``+0.012 [-0.003, +0.027]`` (the mean difference and its interval)."""
+    if diff is None:
+        return "–"
+    text = f"{diff['mean']:+.{digits}f}"
+    if diff.get("ci") is not None:
+        low, high = diff["ci"]
+        text += f" [{low:+.{digits}f}, {high:+.{digits}f}]"
+    mark = {"win": " ✓", "loss": " ✗"}.get(diff["verdict"], "")
+    return text + mark
 
 
 def goal(value: float | None, target: float, what: str) -> dict[str, Any]:

@@ -13,9 +13,10 @@
 - :func:`run_parallel`: independent fits in worker processes.
 
 Fitted generators are cached (``--cache-dir``, by default
-``$ECGAUG_CACHE/benchmarks`` or ``~/.cache/ecgaug/benchmarks``), keyed by the
-sampler's class and parameters, a digest of the beats it is fitted on and a
-digest of ecgaug's generator source code (``ecgaug/base.py`` and
+``$ECGAUG_CACHE/benchmarks`` or ``~/.cache/ecgaug/benchmarks``, outside the
+repository), keyed by the sampler's class and parameters (its preset, the
+budget's overrides and its seed, ``random_state``), a digest of the beats it is
+fitted on and a digest of ecgaug's generator source code (``ecgaug/base.py`` and
 ``ecgaug/generators/``), so that an edited generator is refitted: the scripts
 that need the same generator on the same beats (``table1_protocols``,
 ``table2_finetune`` and ``oversampling`` on the intra-patient training split;
@@ -39,10 +40,13 @@ from typing import Any
 
 from _common import fingerprint
 from sklearn.base import BaseEstimator
+from skorch.callbacks import Callback
+from torch.utils.data import DataLoader, RandomSampler
 
 #: The paper's three generators, in the order of the tables.
 GENERATORS = ("CGANSampler", "TTSCGANSampler", "DiffusionSampler")
-#: The seed of every generator fit, so that the scripts share fitted generators.
+#: The seed of every generator fit of a budget whose generators are not
+#: ``seeded`` (smoke, quick, full), so that the scripts share fitted generators.
 GENERATOR_SEED = 0
 
 
@@ -54,33 +58,63 @@ GENERATOR_SEED = 0
 CLASSIFIER: dict[str, dict[str, Any]] = {
     "smoke": {"n_blocks": 1, "n_filters": 8, "batch_size": 128, "epochs": 1},
     "quick": {"n_blocks": 1, "n_filters": 32, "batch_size": 256, "epochs": 3},
+    # Kachuee's network, long enough for no resampling to reach the anchor
+    # (intra macro-F1 >= 0.90): results/classifier_trtr.md has it at 0.925
+    # after 8 OneCycle epochs (batch 128, kept epoch 7), issue 8's anchor
+    # (0.907) used 12 epochs-worth of steps; classifier_trtr --budget standard
+    # measures this very length (12 epochs, batch 128) first in run_standard.
+    "standard": {"n_blocks": 5, "n_filters": 32, "batch_size": 128, "epochs": 12},
     "full": {"n_blocks": 5, "n_filters": 32, "batch_size": 128, "epochs": 30},
 }
 MAX_LR = 3e-3  # OneCycle peak learning rate (as benchmarks/classifier_trtr.py)
 
 
-class FixedStepsLoader:
+class FixedStepsLoader(DataLoader):
     """A skorch ``iterator_train``: every epoch is ``steps`` random batches.
 
     Epochs then cost the same whatever the size of the (resampled) training
     set, so that oversamplers that triple the data get no more training than
     no resampling. Batches are drawn without replacement, cycling through the
-    data in fresh permutations (``torch.utils.data.RandomSampler`` seeded from
-    torch's global generator, which :class:`ResNetClassifier` seeds in
-    ``fit``).
+    data in fresh permutations (a ``torch.utils.data.RandomSampler`` drawing
+    from the loader's ``generator``: the one :class:`ResNetClassifier` seeds
+    from its ``random_state`` in ``fit`` and hands to ``DataLoader`` classes,
+    so that a fit gives the same result in any process). Set it as
+    ``iterator_train=FixedStepsLoader, iterator_train__steps=steps``.
     """
 
-    def __init__(self, steps: int) -> None:
-        self.steps = steps
+    def __init__(
+        self, dataset, steps: int, batch_size: int = 128, generator=None, **kw
+    ) -> None:
+        kw.pop("shuffle", None)  # the sampler shuffles
+        sampler = RandomSampler(
+            dataset, num_samples=int(steps) * int(batch_size), generator=generator
+        )
+        super().__init__(
+            dataset, batch_size=batch_size, sampler=sampler, generator=generator, **kw
+        )
 
-    def __call__(self, dataset, batch_size: int = 128, shuffle: bool = True, **kw):
-        from torch.utils.data import DataLoader, RandomSampler
 
-        sampler = RandomSampler(dataset, num_samples=self.steps * batch_size)
-        return DataLoader(dataset, batch_size=batch_size, sampler=sampler, **kw)
+class TimeBudget(Callback):
+    """A skorch callback that ends training once ``seconds`` have passed.
 
-    def __repr__(self) -> str:
-        return f"FixedStepsLoader(steps={self.steps})"
+    Checked after every training batch (skorch's ``fit`` ends quietly on the
+    ``KeyboardInterrupt`` it raises, as ``EarlyStopping`` does); ``steps_``
+    counts the batches trained. For comparisons at matched wall time.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def on_train_begin(self, net, **kwargs) -> None:
+        self.steps_ = 0
+        self.start_ = time.perf_counter()
+
+    def on_batch_end(self, net, batch=None, training=None, **kwargs) -> None:
+        if not training:
+            return
+        self.steps_ += 1
+        if time.perf_counter() - self.start_ >= self.seconds:
+            raise KeyboardInterrupt
 
 
 def _valid_f1(net, X, y) -> float:
@@ -110,6 +144,7 @@ def make_classifier(
     valid: tuple | None = None,
     classes: Sequence | None = None,
     one_cycle: bool = True,
+    extra_callbacks: Sequence[tuple] = (),
 ):
     """The benchmarks' :class:`~ecgaug.classifiers.ResNetClassifier`.
 
@@ -134,6 +169,8 @@ def make_classifier(
     one_cycle : bool
         OneCycle learning-rate schedule over the fixed steps (needs
         ``steps_per_epoch``); else Adam's constant 1e-3.
+    extra_callbacks : sequence of (name, callback)
+        Added after the others (e.g. :class:`TimeBudget`).
     """
     import numpy as np
     import torch
@@ -148,7 +185,8 @@ def make_classifier(
     callbacks = []
     params: dict[str, Any] = {}
     if steps_per_epoch is not None:
-        params["iterator_train"] = FixedStepsLoader(int(steps_per_epoch))
+        params["iterator_train"] = FixedStepsLoader
+        params["iterator_train__steps"] = int(steps_per_epoch)
         if one_cycle:
             callbacks.append(
                 (
@@ -185,6 +223,7 @@ def make_classifier(
                 ),
             ),
         ]
+    callbacks += list(extra_callbacks)
     return ResNetClassifier(
         module__n_blocks=cfg["n_blocks"],
         module__n_filters=cfg["n_filters"],
@@ -244,12 +283,56 @@ GENERATOR_BUDGETS: dict[str, dict[str, Any]] = {
             "DiffusionSampler": {"n_epochs": 6},
         },
     },
+    # ~30-60 min per fit with 2 torch threads: epochs from the 1-thread
+    # training rates of results/speed.md (CGAN 1,684, TTS-CGAN 1,938, DiffWave
+    # 1,010 beats/s) times ~1.5 for the second thread, on 35,085 beats (20,000
+    # N and every S, V, F, Q beat); the fit time measured is in the results.
+    # Seeded: the generator of seed s has random_state s.
+    "standard": {
+        "preset": "cpu",
+        "max_per_class": 20_000,
+        "seeded": True,
+        "overrides": {
+            "CGANSampler": {"n_epochs": 160},
+            "TTSCGANSampler": {"n_epochs": 180},
+            "DiffusionSampler": {"n_epochs": 100},
+        },
+        # Further methods: a generator with extra parameters (applied only
+        # when the sampler has them in this build; else listed as missing).
+        "variants": {
+            "DiffusionSampler+filter": {
+                "base": "DiffusionSampler",
+                "params": {"filter_threshold": 0.5},
+            },
+        },
+    },
     "full": {"preset": "paper", "max_per_class": None, "overrides": {}},
 }
 
 
-def generator_classes() -> tuple[dict[str, type], dict[str, str]]:
-    """The generators ecgaug exports, and why any of :data:`GENERATORS` is absent."""
+def generator_seed(budget: str, seed: int) -> int:
+    """The generator's ``random_state`` for a run's ``seed``.
+
+    Budgets marked ``seeded`` vary the generator with the classifier's seed,
+    so that the spread over seeds includes the generator's training; the
+    others fit every generator once with :data:`GENERATOR_SEED`.
+    """
+    return int(seed) if GENERATOR_BUDGETS[budget].get("seeded") else GENERATOR_SEED
+
+
+def _variants(budget: str | None) -> dict[str, dict]:
+    return {} if budget is None else GENERATOR_BUDGETS[budget].get("variants", {})
+
+
+def generator_classes(
+    budget: str | None = None,
+) -> tuple[dict[str, type], dict[str, str]]:
+    """The generators ecgaug exports, and why any of :data:`GENERATORS` is absent.
+
+    With a ``budget``, also its ``variants`` (a generator with extra
+    parameters, e.g. judge-filtered sampling) whose parameters the sampler
+    has in this build, mapped to the sampler's class.
+    """
     try:
         import ecgaug.generators as gen
     except ImportError as exc:  # pragma: no cover - a broken install
@@ -263,36 +346,51 @@ def generator_classes() -> tuple[dict[str, type], dict[str, str]]:
         for n in GENERATORS
         if n not in found
     }
+    for name, variant in _variants(budget).items():
+        cls = found.get(variant["base"])
+        lacking = (
+            [variant["base"]]
+            if cls is None
+            else [k for k in variant["params"] if k not in cls().get_params()]
+        )
+        if lacking:
+            missing[name] = f"{variant['base']} has no {lacking} in this build"
+        else:
+            found[name] = cls
     return found, missing
 
 
-def make_generator(name: str, budget: str, *, device: str = "auto"):
-    """A generator with the budget's preset and overrides (not fitted)."""
-    found, missing = generator_classes()
+def make_generator(
+    name: str, budget: str, *, device: str = "auto", seed: int = GENERATOR_SEED
+):
+    """A generator with the budget's preset, overrides and seed (not fitted)."""
+    found, missing = generator_classes(budget)
     if name not in found:
         raise ValueError(f"{name}: {missing.get(name, 'unknown generator')}")
     cls = found[name]
     spec = GENERATOR_BUDGETS[budget]
-    sampler = cls(preset=spec["preset"], random_state=GENERATOR_SEED, device=device)
+    variant = _variants(budget).get(name, {"base": name, "params": {}})
+    sampler = cls(preset=spec["preset"], random_state=int(seed), device=device)
     known = sampler.get_params(deep=False)
-    overrides = {k: v for k, v in spec["overrides"].get(name, {}).items() if k in known}
-    return sampler.set_params(**overrides)
+    overrides = spec["overrides"].get(variant["base"], {}) | variant["params"]
+    return sampler.set_params(**{k: v for k, v in overrides.items() if k in known})
 
 
 def generator_settings(budget: str, names: Iterable[str]) -> dict[str, Any]:
-    """The preset, cap and overrides of each generator, for the header."""
+    """The preset, cap, overrides and seeds of each generator, for the header."""
     spec = GENERATOR_BUDGETS[budget]
     out = {}
     for name in names:
         sampler = make_generator(name, budget)
+        variant = _variants(budget).get(name, {"base": name, "params": {}})
         known = sampler.get_params(deep=False)
+        overrides = spec["overrides"].get(variant["base"], {}) | variant["params"]
         out[name] = {
+            "class": variant["base"],
             "preset": spec["preset"],
-            "overrides": {
-                k: v for k, v in spec["overrides"].get(name, {}).items() if k in known
-            },
+            "overrides": {k: v for k, v in overrides.items() if k in known},
             "max_training_beats_per_class": spec["max_per_class"],
-            "random_state": GENERATOR_SEED,
+            "random_state": "the run's seed" if spec.get("seeded") else GENERATOR_SEED,
         }
     return out
 
@@ -310,6 +408,16 @@ def cap_per_class(X, y, cap: int | None, seed: int = GENERATOR_SEED):
         keep.append(idx if len(idx) <= cap else rng.choice(idx, cap, replace=False))
     keep = np.sort(np.concatenate(keep))
     return X[keep], y[keep]
+
+
+def generator_training_set(X, y, budget: str):
+    """The beats a generator of ``budget`` is fitted on: every one of them.
+
+    :func:`cap_per_class` with the budget's ``max_per_class`` (the same draw
+    for every generator and seed). ``quality_report`` searches all of them for
+    memorisation.
+    """
+    return cap_per_class(X, y, GENERATOR_BUDGETS[budget]["max_per_class"])
 
 
 def _source_digest() -> str:
@@ -334,10 +442,15 @@ def fit_generator(
     device: str = "auto",
     cache_dir: Path | None = None,
     verbose: int = 0,
+    seed: int = GENERATOR_SEED,
 ):
     """Fit (or load from the cache) a generator on ``(X, y)``.
 
-    The beats are first capped at the budget's ``max_per_class``.
+    The beats are first capped at the budget's ``max_per_class`` (the same
+    draw for every ``seed``). The cache file is written atomically (sampler
+    first, then the metadata that marks it complete), so that a run stopped
+    mid-write or two runs fitting the same generator never leave a partial
+    file that a later run would load.
 
     Returns
     -------
@@ -346,13 +459,13 @@ def fit_generator(
     info : dict
         ``name``, ``n_fit`` (beats per class it saw), ``fit_time_s`` (measured
         when it was fitted), ``epochs``, ``cached`` (loaded from the cache),
-        ``cache_file``.
+        ``cache_file``, ``class`` (the sampler's class), ``seed``.
     """
     import numpy as np
     import torch
 
-    sampler = make_generator(name, budget, device=device)
-    X_fit, y_fit = cap_per_class(X, y, GENERATOR_BUDGETS[budget]["max_per_class"])
+    sampler = make_generator(name, budget, device=device, seed=seed)
+    X_fit, y_fit = generator_training_set(X, y, budget)
     classes, counts = np.unique(y_fit, return_counts=True)
     params = {
         k: (v if isinstance(v, str | int | float | bool | type(None)) else repr(v))
@@ -374,6 +487,8 @@ def fit_generator(
     key = hashlib.sha256(key_src.encode()).hexdigest()[:20]
     info: dict[str, Any] = {
         "name": name,
+        "class": type(sampler).__name__,
+        "seed": int(seed),
         "n_fit": {str(c): int(k) for c, k in zip(classes, counts)},
         "cached": False,
         "cache_file": None,
@@ -426,24 +541,26 @@ def fit_generators(
     y,
     *,
     args: argparse.Namespace,
+    seed: int = GENERATOR_SEED,
 ) -> dict[str, dict]:
     """Fit (or load) several generators on the same beats, ``args.jobs`` at a time.
 
+    ``seed`` is the generators' ``random_state`` (see :func:`generator_seed`).
     Returns ``{name: info}`` (see :func:`fit_generator`); the fitted samplers
     are in the cache, or, without a cache, under ``info["sampler"]``.
     """
     jobs = [
-        (name, X, y, args.budget, args.device, args.cache_dir, args.threads)
+        (name, X, y, args.budget, args.device, args.cache_dir, args.threads, seed)
         for name in names
     ]
     results = run_parallel(_fit_generator_job, jobs, n_jobs=args.jobs)
     return dict(zip(names, results))
 
 
-def _fit_generator_job(name, X, y, budget, device, cache_dir, threads):
+def _fit_generator_job(name, X, y, budget, device, cache_dir, threads, seed):
     set_threads(threads)
     sampler, info = fit_generator(
-        name, X, y, budget=budget, device=device, cache_dir=cache_dir
+        name, X, y, budget=budget, device=device, cache_dir=cache_dir, seed=seed
     )
     if cache_dir is None:
         info["sampler"] = sampler
@@ -455,7 +572,9 @@ def load_fitted(info: dict, *, device: str = "auto"):
     if "sampler" in info:
         return info["sampler"]
     found, _ = generator_classes()
-    return found[info["name"]].load(info["cache_file"], device=device)
+    return found[info.get("class", info["name"])].load(
+        info["cache_file"], device=device
+    )
 
 
 def public_info(info: dict) -> dict:
@@ -483,6 +602,8 @@ class GeneratorOversampler(BaseEstimator):
         imblearn's ``sampling_strategy``.
     random_state : int or None
         Seed of the draw.
+    generator_seed : int
+        ``random_state`` of the generator's fit (:func:`generator_seed`).
     """
 
     _estimator_type = "sampler"
@@ -496,6 +617,7 @@ class GeneratorOversampler(BaseEstimator):
         cache_dir: Path | None = None,
         sampling_strategy="auto",
         random_state: int | None = None,
+        generator_seed: int = GENERATOR_SEED,
     ) -> None:
         self.name = name
         self.budget = budget
@@ -503,6 +625,7 @@ class GeneratorOversampler(BaseEstimator):
         self.cache_dir = cache_dir
         self.sampling_strategy = sampling_strategy
         self.random_state = random_state
+        self.generator_seed = generator_seed
 
     def fit(self, X, y) -> GeneratorOversampler:
         """Fit the generator only (``fit_resample`` is what a Pipeline calls)."""
@@ -529,6 +652,7 @@ class GeneratorOversampler(BaseEstimator):
             budget=self.budget,
             device=self.device,
             cache_dir=self.cache_dir,
+            seed=self.generator_seed,
         )
         strategy = check_sampling_strategy(self.sampling_strategy, y, "over-sampling")
         labels = np.concatenate(

@@ -13,6 +13,9 @@ Budgets
 -------
 smoke   seconds: 600 beats of the bundled sample, 1 epoch each (for tests).
 quick   <= 15 min on a 2-core CPU: full split, 5-block 8 epochs, 1-block 5.
+standard  full split, both networks 12 epochs (OneCycle over all 12): the
+        classifier length of the other scripts' standard budget, where no
+        resampling must reach the anchor (5 blocks, macro-F1 >= 0.90).
 full    GPU-sized: full split, up to 60 epochs each, early stopping.
 
 Usage::
@@ -52,6 +55,7 @@ TARGETS = {"accuracy": 0.98, "f1_macro": 0.90}  # 5-block, quick and full
 BUDGETS = {
     "smoke": {"epochs": {5: 1, 1: 1}, "batch_size": 128, "max_lr": 3e-3},
     "quick": {"epochs": {5: 8, 1: 5}, "batch_size": 128, "max_lr": 3e-3},
+    "standard": {"epochs": {5: 12, 1: 12}, "batch_size": 128, "max_lr": 3e-3},
     "full": {"epochs": {5: 60, 1: 60}, "batch_size": 128, "max_lr": 3e-3},
 }
 VALID_FRACTION = 0.1
@@ -147,11 +151,14 @@ def run_config(n_blocks, epochs, cfg, data) -> dict:
 
 
 def markdown(report: dict) -> str:
+    git = report["git"]
     lines = [
-        f"# TRTR classifier benchmark ({report['budget']})",
+        f"# TRTR classifier benchmark ({report['budget']})"
+        + (" — UNCOMMITTED" if git.get("committed") is False else ""),
+        *C.uncommitted_banner(git),
         "",
         f"- command: `{report['command']}`",
-        f"- git: {report['git']['commit']} (dirty: {report['git']['dirty']})",
+        f"- git: {git['commit']} (committed tree: {git.get('committed')})",
         f"- machine: {report['machine']['platform']}, "
         f"{report['machine']['cpu_count']} CPUs, torch {report['machine']['torch']}"
         f" ({report['machine']['torch_threads']} threads), "
@@ -193,7 +200,14 @@ def main(argv=None) -> dict:
         help="torch CPU threads (default: 1 for smoke/quick, torch's for full)",
     )
     parser.add_argument("--out", default=None, help="output path without suffix")
+    parser.add_argument(
+        "--allow-uncommitted",
+        action="store_true",
+        help="run --budget standard / full on a tree with uncommitted code "
+        "(results stamped UNCOMMITTED)",
+    )
     args = parser.parse_args(argv)
+    git_start = C.check_tree(args.budget, args.allow_uncommitted)
     threads = args.threads or (None if args.budget == "full" else 1)
     if threads:
         torch.set_num_threads(threads)
@@ -210,7 +224,7 @@ def main(argv=None) -> dict:
         "benchmark": "classifier_trtr",
         "budget": args.budget,
         "command": " ".join([Path(sys.argv[0]).name, *(argv or sys.argv[1:])]),
-        "git": C.git_info(),
+        "git": git_start,
         "machine": C.machine_info(),
         "seed": SEED,
         "settings": cfg
@@ -238,6 +252,7 @@ def main(argv=None) -> dict:
         print(json.dumps(result["test"], indent=1))
     report["results"] = results
     report["wall_time_s"] = time.perf_counter() - start
+    report["git"] = C.merge_git(git_start, C.git_info())
     report["targets"] = TARGETS
     five = results[0]["test"]
     met = all(five[k] >= v for k, v in TARGETS.items())

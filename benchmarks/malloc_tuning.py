@@ -35,11 +35,12 @@ import time
 import _common as C
 
 NAME = "malloc_tuning"
-SEEDS = {"smoke": [0], "quick": [0], "full": [0]}
+#: A timing benchmark: its standard budget is its quick one.
+SEEDS = {"smoke": [0], "quick": [0], "standard": [0], "full": [0]}
 #: Alternating (default, tuned) pairs of child processes per workload.
-REPEATS = {"smoke": 1, "quick": 3, "full": 7}
+REPEATS = {"smoke": 1, "quick": 3, "standard": 3, "full": 7}
 #: Timed steps per child, after two untimed warm-up steps.
-STEPS = {"smoke": 2, "quick": 10, "full": 20}
+STEPS = {"smoke": 2, "quick": 10, "standard": 10, "full": 20}
 WORKLOADS = (
     "classifier_train",
     "cgan_train",

@@ -36,7 +36,17 @@ recall / F1, per-class recall and precision (S and F are the hard ones), fit
 time (generator fit as measured when fitted + resampling + classifier).
 Every classical balancer raises macro recall and lowers macro-F1 (minority
 precision collapses), so a method "wins" over no resampling only where both
-its mean macro-F1 and its mean macro recall are higher.
+its macro-F1 and its macro recall are higher, and "higher" means: the 95 %
+t-interval of the per-seed paired differences (same seed, same classifier
+initialisation, same batches where the data allow) lies above zero. The same
+paired differences are given against the best classical balancer (the one of
+class weights, RandomOverSampler, SMOTE, ADASYN and BorderlineSMOTE with the
+highest mean macro recall).
+
+Seeds: in the standard budget the intra-patient generator of seed ``s`` is
+fitted with ``random_state=s`` (so the spread includes the generator's own
+training); inter-patient generators, and every generator of the smoke and
+quick budgets, are fitted once (seed 0) and only their draws vary.
 
 Usage::
 
@@ -61,13 +71,20 @@ import _models as M
 import numpy as np
 
 NAME = "oversampling"
-SEEDS = {"smoke": [0, 1], "quick": [0, 1, 2, 3, 4], "full": [0, 1, 2, 3, 4]}
+SEEDS = {
+    "smoke": [0, 1],
+    "quick": [0, 1, 2, 3, 4],
+    "standard": [0, 1, 2, 3, 4],
+    "full": [0, 1, 2, 3, 4],
+}
 #: Seeds of the intra-patient setting (the inter-patient one uses --seeds).
-INTRA_SEEDS = {"smoke": [0], "quick": [0], "full": [0, 1, 2]}
+INTRA_SEEDS = {"smoke": [0, 1], "quick": [0], "standard": [0, 1, 2], "full": [0, 1, 2]}
 #: Each minority class is raised to at least this many beats (None: "auto").
-TARGET = {"smoke": 300, "quick": 5_000, "full": None}
-EPOCHS = {"smoke": 1, "quick": 3, "full": 12}
+TARGET = {"smoke": 300, "quick": 5_000, "standard": None, "full": None}
+EPOCHS = {"smoke": 1, "quick": 3, "standard": 12, "full": 12}
 CLASSICAL = ("RandomOverSampler", "SMOTE", "ADASYN", "BorderlineSMOTE")
+#: The balancers a generator is compared with (issue 14: class weights too).
+BALANCERS = ("class_weight", *CLASSICAL)
 MIN_BEATS = 6  # SMOTE's k_neighbors=5 needs 6 beats of a class
 GOALS = {"inter_S_recall": 0.60, "inter_f1_without_Q": 0.60}
 ANCHORS = {
@@ -96,7 +113,7 @@ def sampling_strategy(y, target: int | None) -> dict[int, int] | str:
     return want
 
 
-def make_pipeline(method, strategy, seed, args, steps, valid):
+def make_pipeline(method, strategy, seed, args, steps, valid, generator_seed=0):
     """The Pipeline of one method."""
     from imblearn import over_sampling as imb
     from imblearn.pipeline import Pipeline
@@ -124,17 +141,18 @@ def make_pipeline(method, strategy, seed, args, steps, valid):
             cache_dir=args.cache_dir,
             sampling_strategy=strategy,
             random_state=seed,
+            generator_seed=generator_seed,
         )
     return Pipeline([("sampler", sampler), ("clf", clf)])
 
 
-def method_job(method, setting, data, seed, args) -> dict:
+def method_job(method, setting, data, seed, args, generator_seed=0) -> dict:
     """Fit one method's Pipeline with one seed and score it (a worker's job)."""
     M.set_threads(args.threads)
     X, y, X_test, y_test, valid = data
     steps = math.ceil(len(y) / M.CLASSIFIER[args.budget]["batch_size"])
     strategy = sampling_strategy(y, TARGET[args.budget])
-    pipe = make_pipeline(method, strategy, seed, args, steps, valid)
+    pipe = make_pipeline(method, strategy, seed, args, steps, valid, generator_seed)
     start = time.perf_counter()
     try:
         pipe.fit(X, y)
@@ -195,22 +213,63 @@ def ok(methods: dict) -> dict:
     return {k: v for k, v in methods.items() if "f1_macro" in v}
 
 
+def scores_by_seed(runs: list[dict], method: str, key: str) -> dict[int, float]:
+    """``{seed: score}`` of one method's runs that did not fail."""
+    return {
+        r["seed"]: r["test"][key]
+        for r in runs
+        if r["method"] == method and "error" not in r
+    }
+
+
+def paired(runs: list[dict], a: str, b: str, key: str) -> dict | None:
+    """Paired difference ``a - b`` of ``key`` over the seeds both ran."""
+    sa, sb = scores_by_seed(runs, a, key), scores_by_seed(runs, b, key)
+    seeds = sorted(set(sa) & set(sb))
+    if not seeds:
+        return None
+    return C.paired_difference([sa[s] for s in seeds], [sb[s] for s in seeds]) | {
+        "seeds": seeds
+    }
+
+
+def best_balancer(methods: dict) -> str | None:
+    """The classical balancer (class weights included) of highest mean recall."""
+    ran = {n: methods[n] for n in BALANCERS if n in methods}
+    if not ran:
+        return None
+    return max(ran, key=lambda n: ran[n]["recall_macro"]["mean"])
+
+
 def verdicts(setting: dict) -> dict:
-    """Win / no win of each method over no resampling, on F1 and recall both."""
+    """Each method against no resampling and the best balancer, seed by seed.
+
+    A "win" over no resampling needs the paired intervals of both macro-F1
+    and macro recall above zero.
+    """
     methods = ok(setting["methods"])
-    base = methods["none"]
+    runs = setting["runs"]
+    best = best_balancer(methods)
     out = {}
-    for name, m in methods.items():
+    for name in methods:
         if name == "none":
             continue
-        d_f1 = m["f1_macro"]["mean"] - base["f1_macro"]["mean"]
-        d_r = m["recall_macro"]["mean"] - base["recall_macro"]["mean"]
-        noise = max(base["f1_macro"]["sd"], m["f1_macro"]["sd"])
+        vs_none = {
+            k: paired(runs, name, "none", k) for k in ("f1_macro", "recall_macro")
+        }
+        vs_best = (
+            {k: paired(runs, name, best, k) for k in ("f1_macro", "recall_macro")}
+            if best is not None and name != best
+            else {}
+        )
+        win = all(d is not None and d["verdict"] == "win" for d in vs_none.values())
         out[name] = {
-            "delta_f1_macro": d_f1,
-            "delta_recall_macro": d_r,
-            "win": bool(d_f1 > 0 and d_r > 0),
-            "within_sd": bool(abs(d_f1) <= noise) if noise > 0 else None,
+            "vs_none": vs_none,
+            "vs_best_balancer": vs_best,
+            "best_balancer": best,
+            "delta_f1_macro": vs_none["f1_macro"]["mean"],
+            "delta_recall_macro": vs_none["recall_macro"]["mean"],
+            "win": win,
         }
     return out
 
@@ -220,22 +279,27 @@ def goals(results: dict, generators: list[str]) -> dict:
     for setting, res in results.items():
         methods = ok(res["methods"])
         base = methods["none"]
-        classical = {n: methods[n] for n in CLASSICAL if n in methods}
-        best = max(classical, key=lambda n: classical[n]["recall_macro"]["mean"])
-        best_r = classical[best]["recall_macro"]["mean"]
+        best = best_balancer(methods)
+        best_r = methods[best]["recall_macro"]["mean"]
         for g in generators:
             if g not in methods:
                 continue
             m = methods[g]
+            v = res["verdicts"][g]
             f1_ok = m["f1_macro"]["mean"] >= base["f1_macro"]["mean"]
             r_ok = m["recall_macro"]["mean"] >= best_r
+            d_f1 = v["vs_none"]["f1_macro"]
+            d_r = v["vs_best_balancer"].get("recall_macro")
             out[f"{setting}: {g}"] = {
                 "met": bool(f1_ok and r_ok),
-                "text": f"{setting}, {g}: macro-F1 {m['f1_macro']['mean']:.3f} vs "
-                f"no resampling {base['f1_macro']['mean']:.3f} "
-                f"({'kept' if f1_ok else 'NOT kept'}); macro recall "
+                "n_seeds": len(res["seeds"]),
+                "text": f"{setting}, {g} (mean over {len(res['seeds'])} seed(s)): "
+                f"macro-F1 {m['f1_macro']['mean']:.3f} vs no resampling "
+                f"{base['f1_macro']['mean']:.3f} ({'kept' if f1_ok else 'NOT kept'}; "
+                f"paired {C.fmt_diff(d_f1)}); macro recall "
                 f"{m['recall_macro']['mean']:.3f} vs the best classical balancer's "
-                f"{best_r:.3f} ({best}) ({'reached' if r_ok else 'NOT reached'}) "
+                f"{best_r:.3f} ({best}) ({'reached' if r_ok else 'NOT reached'}; "
+                f"paired {C.fmt_diff(d_r)}) "
                 f"-> {'met' if f1_ok and r_ok else 'NOT met'}",
             }
     inter = results.get("inter-patient")
@@ -315,8 +379,6 @@ def markdown(rep: dict) -> str:
                 continue
             v = res["verdicts"].get(name)
             win = "–" if v is None else ("yes" if v["win"] else "no")
-            if v is not None and v["win"] and v["within_sd"]:
-                win = "yes (within 1 sd)"
             rows.append(
                 [
                     name,
@@ -335,6 +397,7 @@ def markdown(rep: dict) -> str:
             )
         lines += C.md_table(header, rows)
         lines += [""] + failed if failed else []
+        lines += paired_markdown(res)
         anchors = ANCHORS.get(setting)
         if anchors:
             lines += [
@@ -347,18 +410,77 @@ def markdown(rep: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_setting(setting, data, seeds, source, selection, args, names) -> dict:
+def paired_markdown(res: dict) -> list[str]:
+    """The per-seed paired differences to no resampling and the best balancer."""
+    verdicts = res["verdicts"]
+    if not verdicts:
+        return []
+    best = next(iter(verdicts.values()))["best_balancer"]
+    lines = [
+        "",
+        f"Paired differences over seeds {res['seeds']} (mean [95 % t-interval]; "
+        "✓ / ✗: the interval lies above / below 0, the only differences called "
+        f"wins or losses); best classical balancer by mean macro recall: {best}. "
+        "'win': macro-F1 and macro recall both above no resampling (✓ ✓).",
+        "",
+    ]
+    rows = []
+    for name, v in verdicts.items():
+        vb = v["vs_best_balancer"]
+        rows.append(
+            [
+                name,
+                C.fmt_diff(v["vs_none"]["f1_macro"]),
+                C.fmt_diff(v["vs_none"]["recall_macro"]),
+                C.fmt_diff(vb.get("f1_macro")),
+                C.fmt_diff(vb.get("recall_macro")),
+                " ".join(f"{d:+.3f}" for d in v["vs_none"]["f1_macro"]["per_seed"]),
+            ]
+        )
+    lines += C.md_table(
+        [
+            "method",
+            "Δ macro-F1 vs none",
+            "Δ macro recall vs none",
+            f"Δ macro-F1 vs {best}",
+            f"Δ macro recall vs {best}",
+            "Δ macro-F1 vs none per seed",
+        ],
+        rows,
+    )
+    return lines
+
+
+def run_setting(
+    setting, data, seeds, source, selection, args, names, seeded=True
+) -> dict:
+    """Every method with every seed on one split.
+
+    ``seeded``: the generator of seed ``s`` has ``random_state``
+    :func:`_models.generator_seed` (budget, s); else seed 0 for every seed.
+    """
     X, y, X_test, y_test, valid = data
-    print(f"\n== {setting}: fitting {names} on {len(y)} beats")
-    M.fit_generators(names, X, y, args=args)  # into the cache, before the jobs
+    gen_seeds = {
+        s: M.generator_seed(args.budget, s) if seeded else M.GENERATOR_SEED
+        for s in seeds
+    }
+    for gs in sorted(set(gen_seeds.values())):
+        print(f"\n== {setting}: fitting {names} (seed {gs}) on {len(y)} beats")
+        # into the cache, before the jobs
+        M.fit_generators(names, X, y, args=args, seed=gs)
     methods = ["none", "class_weight", *CLASSICAL, *names]
-    jobs = [(m, setting, data, seed, args) for m in methods for seed in seeds]
+    jobs = [
+        (m, setting, data, seed, args, gen_seeds[seed])
+        for m in methods
+        for seed in seeds
+    ]
     print(f"== {setting}: {len(jobs)} pipelines, {args.jobs} at a time")
     runs = M.run_parallel(method_job, jobs, n_jobs=args.jobs)
     res = {
         "source": source,
         "selection": selection,
         "seeds": list(seeds),
+        "generator_seeds": {str(s): g for s, g in gen_seeds.items()},
         "train_counts": dict(zip(C.CLASS_NAMES, np.bincount(y, minlength=5).tolist())),
         "test_counts": dict(
             zip(C.CLASS_NAMES, np.bincount(y_test, minlength=5).tolist())
@@ -389,7 +511,7 @@ def main(argv=None) -> dict:
         else f"every minority class raised to at least {target} beats (at most "
         "the majority); classes with fewer than 6 beats left alone"
     )
-    found, missing = M.generator_classes()
+    found, missing = M.generator_classes(args.budget)
     names = list(found)
     report["generator_settings"] = M.generator_settings(args.budget, found)
     report["generators_missing"] = missing
@@ -416,6 +538,7 @@ def main(argv=None) -> dict:
         f"{len(va)} validation beats).",
         args,
         names,
+        seeded=False,
     )
     report["results"] = results
     report["goals"] = goals(results, names) if args.budget != "smoke" else {}

@@ -8,20 +8,28 @@ training beats (the same fitted classifier for every sampler, so that the
 distances compare), RBF MMD, precision / recall / density / coverage,
 discriminative AUC, label adherence, memorisation (DCR ratio, near-copy rate)
 and the TRTR / TSTR / TRTS / TSTS / TRSTR protocols. Every row also holds the
-value that real training beats reach in place of synthetic ones
-(``reference``).
+value that real beats reach in place of synthetic ones (``reference``:
+training beats for the fidelity rows; for the memorisation rows, the real
+test beats, which the generator never saw: measured, not the nominal 1), and
+the memorisation rows a ``copier`` column: the same measure for training
+beats drawn from the generator's own training set, which must score 0 (a
+check that every training beat is searched).
 
 Budgets
 -------
-smoke   seconds: the bundled sample (``load_sample``), at most 100 training and
-        60 test beats per class, 1 epoch per sampler and classifier (for tests).
-quick   ~15 min on a 2-core CPU: the generators of the other benchmark
-        scripts (``benchmarks/_models.py``, quick budget: the ``"cpu"`` presets
-        fitted on the MIT-BIH training split capped at 10,000 beats per class,
-        shared through the cache, so this report judges the generators of
-        Table 1); the metrics on at most 1,000 training and 400 test beats per
-        class of ``load_mitbih`` train/test, the paper's 1-block classifier for
-        5 epochs, one repeat.
+smoke   seconds: the bundled sample (``load_sample``), the smoke generators of
+        ``benchmarks/_models.py`` (every training beat they saw, at most 120
+        per class), at most 60 test beats per class, 1 epoch (for tests).
+quick   the generators of the other benchmark scripts
+        (``benchmarks/_models.py``, quick budget: the ``"cpu"`` presets fitted
+        on the MIT-BIH training split capped at 10,000 beats per class, shared
+        through the cache, so this report judges the generators of Table 1);
+        ``X_train`` is *every* beat each generator was fitted on (the
+        memorisation rows search them all: a copy of a beat left out would go
+        unseen), the test beats at most 400 per class of ``load_mitbih``
+        test; the paper's 1-block classifier for 5 epochs, one repeat.
+standard  the same for the standard budget's generators (seed 0), test
+        beats at most 1,000 per class, 2,000 queries per metric.
 full    GPU-sized: the generators of ``_models.py``'s full budget (paper
         presets, every beat), all 87,556 / 21,890 beats, 20-epoch classifier,
         3 repeats of the protocols.
@@ -71,6 +79,7 @@ BUDGETS: dict[str, dict[str, Any]] = {
         "max_samples": 100,
         "cv": 2,
         "n_repeats": 1,
+        "shared_generators": True,
     },
     "quick": {
         "data": "mitbih",
@@ -80,6 +89,18 @@ BUDGETS: dict[str, dict[str, Any]] = {
         "max_epochs": 5,
         "classifier": {"module__n_blocks": 1, "max_epochs": 5},
         "max_samples": 1000,
+        "cv": 5,
+        "n_repeats": 1,
+        "shared_generators": True,
+    },
+    "standard": {
+        "data": "mitbih",
+        "train_cap": None,
+        "test_cap": 1000,
+        "preset": "cpu",
+        "max_epochs": None,
+        "classifier": {"module__n_blocks": 1, "max_epochs": 5},
+        "max_samples": 2000,
         "cv": 5,
         "n_repeats": 1,
         "shared_generators": True,
@@ -195,27 +216,62 @@ def build_sampler(cls: type, cfg: dict):
     return sampler
 
 
-def shared_generators(budget: str, data_home: str | None):
+def shared_generators(budget: str, data_home: str | None, cache_dir=None):
     """The generators the other benchmark scripts judge, fitted or from the cache.
 
     Fitted by ``benchmarks/_models.py`` on the whole MIT-BIH training split
     (capped per class by that budget) and cached, so that this report and
     Table 1 describe the very same generators.
+
+    Returns
+    -------
+    samplers : dict
+        ``{name: fitted sampler}``.
+    infos : dict
+        ``{name: fit info}``.
+    X_fit, y_fit : ndarray
+        Every beat the generators were fitted on (the report's ``X_train``).
     """
     import _models as M
 
-    train = load_mitbih(data_home=data_home, split="train")
-    found, _ = M.generator_classes()
+    if BUDGETS[budget]["data"] == "sample":
+        X, y = load_sample(split="train", return_X_y=True)
+    else:
+        train = load_mitbih(data_home=data_home, split="train")
+        X, y = train.data, train.target
+    found, _ = M.generator_classes(budget)
     args = argparse.Namespace(
         budget=budget,
         device="auto",
-        cache_dir=C.default_cache_dir(),
+        cache_dir=Path(cache_dir) if cache_dir else C.default_cache_dir(),
         threads=torch.get_num_threads(),
         jobs=1,
     )
-    infos = M.fit_generators(list(found), train.data, train.target, args=args)
+    infos = M.fit_generators(list(found), X, y, args=args)
     samplers = {n: M.load_fitted(i, device="auto") for n, i in infos.items()}
-    return samplers, {n: M.public_info(i) for n, i in infos.items()}
+    X_fit, y_fit = M.generator_training_set(X, y, budget)
+    return samplers, {n: M.public_info(i) for n, i in infos.items()}, X_fit, y_fit
+
+
+def copier_scores(X, y, y_test, cfg: dict) -> dict:
+    """Memorisation of a copier: training beats (test class counts) as "synthetic".
+
+    ``X`` must be every beat the generators were fitted on; then a copier
+    scores a DCR ratio of 0 and a near-copy rate of 1. Anything else means
+    that the memorisation rows do not search the whole training set.
+    """
+    from ecgaug.evaluation.metrics import memorisation_score
+
+    rng = np.random.default_rng(SEED)
+    idx = np.concatenate(
+        [
+            rng.choice(np.flatnonzero(y == c), int(np.sum(y_test == c)))
+            for c in np.unique(y_test)
+        ]
+    )
+    return memorisation_score(
+        X, y, X[idx], y[idx], max_samples=cfg["max_samples"], random_state=SEED
+    )
 
 
 def make_classifier(cfg: dict):
@@ -293,12 +349,14 @@ def _fmt(v) -> str:
 
 
 def markdown(report: dict) -> str:
-    m, d = report["machine"], report["data"]
+    m, d, git = report["machine"], report["data"], report["git"]
     lines = [
-        f"# Synthetic quality report ({report['budget']})",
+        f"# Synthetic quality report ({report['budget']})"
+        + (" — UNCOMMITTED" if git.get("committed") is False else ""),
+        *C.uncommitted_banner(git),
         "",
         f"- command: `{report['command']}`",
-        f"- git: {report['git']['commit']} (dirty: {report['git']['dirty']})",
+        f"- git: {git['commit']} (committed tree: {git.get('committed')})",
         f"- machine: {m['platform']}, {m['cpu_count']} CPUs, torch {m['torch']} "
         f"({m['torch_threads']} threads), GPU: {m['gpu']}, "
         f"1-min load at start {m.get('load_avg_1min_at_start', float('nan')):.1f}",
@@ -324,11 +382,16 @@ def markdown(report: dict) -> str:
             "## All classes pooled",
             "",
             "`reference`: real training beats (same class counts) in place of the "
-            "synthetic ones; utility rows: TRTR.",
+            "synthetic ones; memorisation rows: the real test beats (never seen "
+            "by the generators), measured like the synthetic ones; utility rows: "
+            "TRTR. `copier`: training beats of the generators' own training set "
+            "as the synthetic ones (must score 0 / 1: every training beat is "
+            "searched).",
             "",
-            "| metric | goal | reference | " + " | ".join(names) + " |",
-            "|---|---|---|" + "---|" * len(names),
+            "| metric | goal | reference | copier | " + " | ".join(names) + " |",
+            "|---|---|---|---|" + "---|" * len(names),
         ]
+        copier = report.get("copier", {})
         for metric in SUMMARY:
             goal = next((r["goal"] for r in first if r["metric"] == metric), None)
             if goal is None:
@@ -336,7 +399,9 @@ def markdown(report: dict) -> str:
             ref = _lookup(first, metric, "all", "reference")
             vals = [_fmt(_lookup(ok[n]["rows"], metric, "all")) for n in names]
             lines.append(
-                f"| {metric} | {goal} | {_fmt(ref)} | " + " | ".join(vals) + " |"
+                f"| {metric} | {goal} | {_fmt(ref)} | {_fmt(copier.get(metric))} | "
+                + " | ".join(vals)
+                + " |"
             )
         lines += [
             "",
@@ -378,27 +443,40 @@ def run(
     data_home: str | None = None,
     out: str | Path | None = None,
     command: str = "",
+    allow_uncommitted: bool = False,
+    cache_dir: str | Path | None = None,
 ) -> dict:
     """Run the benchmark; ``samplers`` maps names to unfitted samplers (default:
     every sampler of ``ecgaug.generators`` built for the budget)."""
+    git_start = C.check_tree(budget, allow_uncommitted)
     cfg = BUDGETS[budget]
     start = time.perf_counter()
     shared = samplers is None and cfg.get("shared_generators", False)
     shared_info: dict[str, Any] = {}
+    fit_set = None
     if shared:
-        samplers, shared_info = shared_generators(budget, data_home)
+        samplers, shared_info, *fit_set = shared_generators(
+            budget, data_home, cache_dir
+        )
     elif samplers is None:
         samplers = {n: build_sampler(c, cfg) for n, c in discover_samplers().items()}
     report: dict[str, Any] = {
         "benchmark": "quality_report",
         "budget": budget,
         "command": command,
-        "git": C.git_info(),
+        "git": git_start,
         "machine": {**C.machine_info(), "ecgaug": ecgaug.__version__},
         "seed": SEED,
         "settings": cfg,
     }
     X, y, X_test, y_test, source = load_data(cfg, data_home)
+    if fit_set is not None:
+        # every beat the generators saw, not a subsample (memorisation)
+        X, y = fit_set
+        source += (
+            f"; training beats: all {len(y)} beats the generators were fitted on "
+            "(the budget's cap per class of benchmarks/_models.py)"
+        )
     report["data"] = {
         "source": source,
         "n_train": len(y),
@@ -410,6 +488,7 @@ def run(
     clf_start = time.perf_counter()
     classifier = make_classifier(cfg).fit(X, y) if samplers else None
     report["classifier_fit_time_s"] = time.perf_counter() - clf_start
+    report["copier"] = copier_scores(X, y, y_test, cfg)
     report["samplers"] = {}
     for name, sampler in samplers.items():
         print(f"== {name}", flush=True)
@@ -419,6 +498,7 @@ def run(
         if shared:
             report["samplers"][name]["shared_fit"] = shared_info[name]
     report["wall_time_s"] = time.perf_counter() - start
+    report["git"] = C.merge_git(git_start, C.git_info())
     text = markdown(report)
     print("\n" + text)
     out = Path(
@@ -454,6 +534,18 @@ def main(argv: list[str] | None = None) -> dict:
         "for full)",
     )
     parser.add_argument("--out", default=None, help="output path without suffix")
+    parser.add_argument(
+        "--cache-dir",
+        default=None,
+        help="fitted generators shared with the other scripts (default "
+        "$ECGAUG_CACHE/benchmarks)",
+    )
+    parser.add_argument(
+        "--allow-uncommitted",
+        action="store_true",
+        help="run --budget standard / full on a tree with uncommitted code "
+        "(results stamped UNCOMMITTED)",
+    )
     args = parser.parse_args(argv)
     cfg = BUDGETS[args.budget]
     samplers = None
@@ -476,6 +568,8 @@ def main(argv: list[str] | None = None) -> dict:
                 data_home=args.data_home,
                 out=args.out,
                 command=command,
+                allow_uncommitted=args.allow_uncommitted,
+                cache_dir=args.cache_dir,
             )
     return run(
         args.budget,
@@ -483,6 +577,8 @@ def main(argv: list[str] | None = None) -> dict:
         data_home=args.data_home,
         out=args.out,
         command=command,
+        allow_uncommitted=args.allow_uncommitted,
+        cache_dir=args.cache_dir,
     )
 
 

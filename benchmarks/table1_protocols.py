@@ -13,12 +13,19 @@ real or synthetic beats:
 - TSTS: are they easier than real beats (the paper: 0.999 vs TSTR 0.551)?
 - TRSTR: does adding them to the real beats help?
 
-Each seed is one repeat: its own synthetic draws and classifier seed; the
-generator is fitted once per training set (seed 0, shared through the cache
-with ``table2_finetune`` and ``oversampling``), so the spread over seeds does
-not include the generator's own training. The synthetic training set has
-``n_synthetic`` beats in the class proportions of the real training split; the
-synthetic test set has the labels of the real test split. Every classifier,
+Each seed is one repeat: its own synthetic draws and classifier seed. In the
+smoke and quick budgets the generator is fitted once per training set (seed
+0), so the spread over seeds does not include the generator's own training;
+in the standard budget the generator of seed ``s`` is fitted with
+``random_state=s``, so it does. Generators are shared through the cache with
+``table2_finetune``, ``oversampling`` and ``quality_report``. TSTR is
+reported twice: with ``n_synthetic`` synthetic training beats in the class
+proportions of the real training split (``TSTR``), and with as many beats
+spread evenly over the classes (``TSTR-balanced``), which is how the paper's
+TSTR set looks (its figure, 0.551 / 0.430 / 0.753, is compared with that row
+only). The synthetic test set has the labels of the real test split.
+TRSTR and TRTR are compared seed by seed (paired differences with a 95 %
+t-interval over the seeds). Every classifier,
 whatever it is trained on, gets the same number of batches (``epochs`` times
 those of one pass over the real training split, OneCycle learning rate) and
 keeps its last epoch: no validation set, so nothing real leaks into TSTR.
@@ -46,17 +53,42 @@ import _models as M
 import numpy as np
 
 NAME = "table1_protocols"
-SEEDS = {"smoke": [0], "quick": [0, 1], "full": [0, 1, 2]}
+SEEDS = {"smoke": [0], "quick": [0, 1], "standard": [0, 1, 2], "full": [0, 1, 2]}
 PROTOCOLS = ("TRTR", "TSTR", "TRTS", "TSTS", "TRSTR")
+#: The balanced TSTR row, beside the protocols of evaluate_protocols.
+BALANCED = "TSTR-balanced"
+ROWS = (*PROTOCOLS, BALANCED)
 #: Synthetic training beats (class proportions of the real training split);
 #: None: one per real training beat.
-N_SYNTHETIC = {"smoke": 400, "quick": 20_000, "full": None}
+N_SYNTHETIC = {"smoke": 400, "quick": 20_000, "standard": None, "full": None}
 METRICS = ("accuracy", "precision_macro", "recall_macro", "f1_macro")
 GOALS = {"trtr_accuracy": 0.985, "trtr_f1_macro": 0.93, "tstr_accuracy": 0.90}
+#: Issue 14's goals for the standard budget.
+GOALS_14 = {
+    "TSTR": {"accuracy": 0.93, "recall_macro": 0.85, "recall_S": 0.6, "recall_F": 0.6},
+    BALANCED: {"accuracy": 0.80, "recall_macro": 0.85},
+    "TRSTR_minus_TRTR": {"accuracy": 0.0, "recall_macro": 0.03},
+}
+#: Budgets that train TRTR once per seed (with the first generator) instead of
+#: once per generator and seed (a determinism check worth its cost only there).
+TRTR_ONCE = ("standard", "full")
 
 
-def protocols_job(name, info, data, class_names, seed, args) -> dict:
-    """All protocols for one generator and one seed (a worker's job)."""
+def balanced_counts(y, n: int | None) -> dict:
+    """``n`` beats (``None``: ``len(y)``) spread evenly over the classes of ``y``."""
+    classes = np.unique(y)
+    total = len(y) if n is None else int(n)
+    counts = np.full(len(classes), total // len(classes))
+    counts[: total % len(classes)] += 1
+    return {c.item(): int(k) for c, k in zip(classes, counts)}
+
+
+def protocols_job(name, info, data, class_names, seed, args, with_trtr=True) -> dict:
+    """All protocols for one generator and one seed (a worker's job).
+
+    Also TSTR on a balanced synthetic set (:data:`BALANCED`), with the same
+    classifier seed and steps.
+    """
     from ecgaug.evaluation import evaluate_protocols
 
     M.set_threads(args.threads)
@@ -70,6 +102,14 @@ def protocols_job(name, info, data, class_names, seed, args) -> dict:
         steps_per_epoch=steps,
         classes=list(range(len(class_names))),
     )
+    protocols = PROTOCOLS if with_trtr else PROTOCOLS[1:]
+    common = {
+        "n_repeats": 1,
+        "refit": False,
+        "reseed": True,
+        "random_state": seed,
+        "as_frame": False,
+    }
     table = evaluate_protocols(
         sampler,
         clf,
@@ -77,32 +117,43 @@ def protocols_job(name, info, data, class_names, seed, args) -> dict:
         y_train,
         X_test,
         y_test,
-        protocols=PROTOCOLS,
+        protocols=protocols,
         n_synthetic=N_SYNTHETIC[args.budget],
-        n_repeats=1,
-        refit=False,
-        reseed=True,
-        random_state=seed,
-        as_frame=False,
+        **common,
     )
-    out: dict[str, dict] = {p: {"recall": {}} for p in PROTOCOLS}
-    for protocol, metric, label, value in zip(
-        table["protocol"], table["metric"], table["label"], table["mean"]
-    ):
-        if metric == "class_recall":
-            out[protocol]["recall"][class_names[int(label)]] = float(value)
-        elif metric == "fit_time":
-            out[protocol]["fit_time_s"] = round(float(value), 2)
-        else:
-            out[protocol][metric] = float(value)
+    balanced = evaluate_protocols(
+        sampler,
+        clf,
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        protocols=("TSTR",),
+        n_synthetic=balanced_counts(y_train, N_SYNTHETIC[args.budget]),
+        **common,
+    )
+    out: dict[str, dict] = {p: {"recall": {}} for p in (*protocols, BALANCED)}
+    for tab, rename in ((table, {}), (balanced, {"TSTR": BALANCED})):
+        for protocol, metric, label, value in zip(
+            tab["protocol"], tab["metric"], tab["label"], tab["mean"]
+        ):
+            row = out[rename.get(protocol, protocol)]
+            if metric == "class_recall":
+                row["recall"][class_names[int(label)]] = float(value)
+            elif metric == "fit_time":
+                row["fit_time_s"] = round(float(value), 2)
+            else:
+                row[metric] = float(value)
     return out
 
 
 def summarise(runs: list[dict], class_names) -> dict:
-    """Mean ± sd over seeds of each protocol's scores."""
+    """Mean ± sd over seeds of each protocol's scores (those that ran)."""
     out = {}
-    for protocol in PROTOCOLS:
-        per = [r[protocol] for r in runs]
+    for protocol in ROWS:
+        per = [r[protocol] for r in runs if protocol in r]
+        if not per:
+            continue
         stats = {m: C.mean_sd(p[m] for p in per) for m in METRICS}
         stats["recall"] = {
             c: C.mean_sd(p["recall"][c] for p in per)
@@ -117,16 +168,31 @@ def summarise(runs: list[dict], class_names) -> dict:
 def run_dataset(label, data, class_names, args) -> dict:
     """Fit the generators on one training split and run every protocol."""
     X_train, y_train, X_test, y_test = data
-    found, missing = M.generator_classes()
+    found, missing = M.generator_classes(args.budget)
     names = list(found)
-    print(f"\n== {label}: fitting {names} on {len(y_train)} training beats")
-    infos = M.fit_generators(names, X_train, y_train, args=args)
-    for name, info in infos.items():
-        state = "cache" if info["cached"] else "fitted"
-        print(f"   {name}: {state}, fit time {info['fit_time_s']:.0f} s")
+    gen_seeds = {s: M.generator_seed(args.budget, s) for s in args.seeds}
+    infos: dict[tuple[str, int], dict] = {}
+    fitted_seeds = sorted(set(gen_seeds.values()))
+    for gs in fitted_seeds:
+        print(f"\n== {label}: fitting {names} (seed {gs}) on {len(y_train)} beats")
+        for name, info in M.fit_generators(
+            names, X_train, y_train, args=args, seed=gs
+        ).items():
+            infos[name, gs] = info
+            state = "cache" if info["cached"] else "fitted"
+            print(f"   {name}: {state}, fit time {info['fit_time_s']:.0f} s")
+    once = args.budget in TRTR_ONCE
     jobs = [
-        (name, infos[name], data, class_names, seed, args)
-        for name in names
+        (
+            name,
+            infos[name, gen_seeds[seed]],
+            data,
+            class_names,
+            seed,
+            args,
+            not once or i == 0,
+        )
+        for i, name in enumerate(names)
         for seed in args.seeds
     ]
     print(f"== {label}: {len(jobs)} protocol runs, {args.jobs} at a time")
@@ -134,8 +200,13 @@ def run_dataset(label, data, class_names, args) -> dict:
     per_gen: dict[str, list] = {n: [] for n in names}
     for (name, *_), run in zip(jobs, runs):
         per_gen[name].append(run)
-    trtr = [tuple(r["TRTR"][m] for m in METRICS) for n in names for r in per_gen[n]]
-    by_seed = [trtr[i :: len(args.seeds)] for i in range(len(args.seeds))]
+    # TRTR per seed (from the first generator's runs when it ran once)
+    trtr = [r["TRTR"] for r in per_gen[names[0]]] if names else []
+    identical = None
+    if not once and names:
+        rows = [tuple(r["TRTR"][m] for m in METRICS) for n in names for r in per_gen[n]]
+        by_seed = [rows[i :: len(args.seeds)] for i in range(len(args.seeds))]
+        identical = all(len(set(seed_runs)) == 1 for seed_runs in by_seed)
     return {
         "n_train": int(len(y_train)),
         "n_test": int(len(y_test)),
@@ -146,20 +217,31 @@ def run_dataset(label, data, class_names, args) -> dict:
             zip(class_names, np.bincount(y_test, minlength=len(class_names)).tolist())
         ),
         "generators_missing": missing,
+        "generator_seeds": {str(s): g for s, g in gen_seeds.items()},
         "generators": {
             name: {
-                "fit": M.public_info(infos[name]),
-                "protocols": summarise(per_gen[name], class_names),
+                "fit": [M.public_info(infos[name, g]) for g in fitted_seeds],
+                "protocols": summarise(per_gen[name], class_names)
+                | {"TRTR": summarise([{"TRTR": t} for t in trtr], class_names)["TRTR"]},
+                "paired": paired(per_gen[name], trtr),
                 "per_seed": per_gen[name],
             }
             for name in names
         },
         # Every generator's TRTR run trains the same classifier on the same
-        # beats with the same seed: a check of CPU determinism.
-        "trtr_identical_across_generators": all(
-            len(set(seed_runs)) == 1 for seed_runs in by_seed
-        ),
+        # beats with the same seed: a check of CPU determinism (quick, smoke).
+        "trtr_identical_across_generators": identical,
     }
+
+
+def paired(runs: list[dict], trtr: list[dict]) -> dict:
+    """TRSTR - TRTR and TSTR - TSTR-balanced, seed by seed, with intervals."""
+    out = {}
+    for metric in ("accuracy", "recall_macro", "f1_macro"):
+        out[f"TRSTR-TRTR {metric}"] = C.paired_difference(
+            [r["TRSTR"][metric] for r in runs], [t[metric] for t in trtr]
+        )
+    return out
 
 
 def goals(mit: dict) -> dict:
@@ -169,7 +251,7 @@ def goals(mit: dict) -> dict:
     first = next(iter(gens.values()))["protocols"]["TRTR"]
     tstr = {n: g["protocols"]["TSTR"]["accuracy"]["mean"] for n, g in gens.items()}
     best = max(tstr, key=tstr.get)
-    return {
+    out = {
         "trtr_accuracy": C.goal(
             first["accuracy"]["mean"], GOALS["trtr_accuracy"], "MIT TRTR accuracy"
         ),
@@ -181,6 +263,52 @@ def goals(mit: dict) -> dict:
         )
         | {"generator": best},
     }
+    out |= goals_14(gens)
+    return out
+
+
+def goals_14(gens: dict) -> dict:
+    """Issue 14's TSTR and TRSTR goals, per generator (mean over the seeds)."""
+    out = {}
+    for name, g in gens.items():
+        for protocol in ("TSTR", BALANCED):
+            s = g["protocols"][protocol]
+            values = {
+                "accuracy": s["accuracy"]["mean"],
+                "recall_macro": s["recall_macro"]["mean"],
+                "recall_S": s["recall"].get("S", {}).get("mean"),
+                "recall_F": s["recall"].get("F", {}).get("mean"),
+            }
+            parts = [
+                C.goal(values[k], t, f"{protocol} {k}")
+                for k, t in GOALS_14[protocol].items()
+            ]
+            met = all(p["met"] for p in parts)
+            out[f"{name} {protocol}"] = {
+                "met": met,
+                "parts": parts,
+                "text": f"{name}, {protocol}: "
+                + "; ".join(p["text"] for p in parts)
+                + f" -> {'met' if met else 'NOT met'}",
+            }
+        parts = []
+        for metric, margin in GOALS_14["TRSTR_minus_TRTR"].items():
+            d = g["paired"][f"TRSTR-TRTR {metric}"]
+            parts.append(
+                C.goal(d["mean"], margin, f"TRSTR - TRTR {metric} (mean of paired)")
+                | {"paired": d}
+            )
+        met = all(p["met"] for p in parts)
+        out[f"{name} TRSTR"] = {
+            "met": met,
+            "parts": parts,
+            "text": f"{name}, TRSTR vs TRTR: "
+            + "; ".join(
+                f"{p['text']} (interval {C.fmt_diff(p['paired'])})" for p in parts
+            )
+            + f" -> {'met' if met else 'NOT met'}",
+        }
+    return out
 
 
 def markdown(rep: dict) -> str:
@@ -218,9 +346,12 @@ def markdown(rep: dict) -> str:
         rows = []
         for i, (gname, g) in enumerate(res["generators"].items()):
             # TRTR does not involve the generator: shown once
-            for protocol in PROTOCOLS if i == 0 else PROTOCOLS[1:]:
+            for protocol in ROWS if i == 0 else ROWS[1:]:
                 s = g["protocols"][protocol]
-                p = paper.get(protocol)
+                # the paper's TSTR set looks balanced: compared with ours only
+                p = paper.get("TSTR" if protocol == BALANCED else protocol)
+                if protocol == "TSTR":
+                    p = None
                 rows.append(
                     ["(real only)" if protocol == "TRTR" else gname, protocol]
                     + [C.fmt(s[m]) for m in METRICS]
@@ -229,15 +360,39 @@ def markdown(rep: dict) -> str:
                     + ["/".join(f"{v:.3f}" for v in p) if p else "–"]
                 )
         lines += C.md_table(header, rows)
-        fits = ", ".join(
-            f"{n} {g['fit']['fit_time_s']:.0f} s"
-            + (" (from the cache)" if g["fit"]["cached"] else "")
+        lines += [
+            "",
+            "`TSTR`: synthetic training set in the real class proportions; "
+            "`TSTR-balanced`: as many synthetic beats, the same number per class "
+            "(the paper's TSTR figure is set beside this row only).",
+            "",
+            "Paired differences TRSTR − TRTR over the seeds (mean "
+            "[95 % t-interval]; ✓ / ✗: the interval excludes 0):",
+            "",
+        ]
+        keys = list(next(iter(res["generators"].values()))["paired"])
+        lines += C.md_table(
+            ["generator", *keys],
+            [
+                [gname, *[C.fmt_diff(g["paired"][k]) for k in keys]]
+                for gname, g in res["generators"].items()
+            ],
+        )
+        fits = "; ".join(
+            f"{n}: "
+            + ", ".join(
+                f"seed {f['seed']} {f['fit_time_s']:.0f} s"
+                + (" (cache)" if f["cached"] else "")
+                for f in g["fit"]
+            )
             for n, g in res["generators"].items()
         )
         lines += [
             "",
-            f"Generator fit times: {fits}. TRTR identical across generators "
-            f"(determinism check): {res['trtr_identical_across_generators']}.",
+            f"Generator fit times: {fits}. Generator seed per run seed: "
+            f"{res['generator_seeds']}. TRTR identical across generators "
+            f"(determinism check; None: TRTR trained once per seed): "
+            f"{res['trtr_identical_across_generators']}.",
         ]
         if res["generators_missing"]:
             lines.append(f"Missing generators: {res['generators_missing']}.")
@@ -257,8 +412,8 @@ def main(argv=None) -> dict:
         "one synthetic beat per real training beat (same class counts)"
         if n_syn is None
         else f"{n_syn} beats in the class proportions of the real training split"
-    )
-    found, _ = M.generator_classes()
+    ) + "; TSTR-balanced: as many beats, the same number per class"
+    found, _ = M.generator_classes(args.budget)
     report["generator_settings"] = M.generator_settings(args.budget, found)
     results = {}
     X, y, X_test, y_test, source = C.load_intra(args)

@@ -31,9 +31,9 @@ import _models as M
 import numpy as np
 
 NAME = "table3_finetune_ptb"
-SEEDS = {"smoke": [0], "quick": [0], "full": [0, 1, 2]}
-EPOCHS = {"smoke": 1, "quick": 3, "full": 30}
-N_PRETRAIN = {"smoke": 500, "quick": 20_000, "full": 224_000}
+SEEDS = {"smoke": [0], "quick": [0], "standard": [0, 1, 2], "full": [0, 1, 2]}
+EPOCHS = {"smoke": 1, "quick": 3, "standard": 6, "full": 30}
+N_PRETRAIN = {"smoke": 500, "quick": 20_000, "standard": 55_000, "full": 224_000}
 PTB_NAMES = ("healthy", "MI")
 
 
@@ -90,7 +90,7 @@ def main(argv=None) -> dict:
         ptb.groups, ptb.target, test_size=0.2, need=(0, 1)
     )
     X, y, X_test, y_test = ptb.data[tr], ptb.target[tr], ptb.data[te], ptb.target[te]
-    found, missing = M.generator_classes()
+    found, missing = M.generator_classes(args.budget)
     report["generator_settings"] = M.generator_settings(args.budget, found)
     report["generators_missing"] = missing
     infos = M.fit_generators(list(found), X, y, args=args)

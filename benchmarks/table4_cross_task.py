@@ -40,9 +40,9 @@ import _models as M
 import numpy as np
 
 NAME = "table4_cross_task"
-SEEDS = {"smoke": [0], "quick": [0], "full": [0, 1, 2]}
-EPOCHS = {"smoke": 1, "quick": 3, "full": 30}
-N_PRETRAIN = {"smoke": 500, "quick": 25_000, "full": 550_000}
+SEEDS = {"smoke": [0], "quick": [0], "standard": [0, 1, 2], "full": [0, 1, 2]}
+EPOCHS = {"smoke": 1, "quick": 3, "standard": 6, "full": 30}
+N_PRETRAIN = {"smoke": 500, "quick": 25_000, "standard": 55_000, "full": 550_000}
 BINARY_NAMES = ("normal", "abnormal")
 PTB_NAMES = ("healthy", "MI")
 
@@ -118,7 +118,7 @@ def main(argv=None) -> dict:
     report["epochs"] = EPOCHS[args.budget]
     report["n_pretrain"] = N_PRETRAIN[args.budget]
     report["fractions"] = list(_curves.FRACTIONS)
-    found, missing = M.generator_classes()
+    found, missing = M.generator_classes(args.budget)
     names = list(found)
     report["generator_settings"] = M.generator_settings(args.budget, found)
     report["generators_missing"] = missing

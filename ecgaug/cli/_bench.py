@@ -33,10 +33,12 @@ def add_parser(sub) -> argparse.ArgumentParser:
     parser.add_argument("name", nargs="?", metavar="NAME", help="the script's name")
     parser.add_argument(
         "--budget",
-        choices=("smoke", "quick", "full"),
+        choices=("smoke", "quick", "standard", "full"),
         help="'smoke': seconds, to check the script runs; 'quick': the full data "
-        "with smaller models, for a CPU; 'full': the paper's settings, for a GPU "
-        "(default: the script's own)",
+        "with smaller models, for a CPU; 'standard': longer training and 3 seeds, "
+        "what a 2-core CPU can show overnight (benchmarks/run_standard.py runs "
+        "them all); 'full': the paper's settings, for a GPU (default: the "
+        "script's own)",
     )
     parser.add_argument(
         "--benchmarks-dir",
@@ -102,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.name:
         print(f"Benchmarks in {folder}:")
         print(format_table(scripts, ["name", "what it measures"]))
-        print("\nRun one with: ecgaug bench NAME --budget smoke|quick|full")
+        print("\nRun one with: ecgaug bench NAME --budget smoke|quick|standard|full")
         return 0
     name = args.name[:-3] if args.name.endswith(".py") else args.name
     names = [n for n, _ in scripts]

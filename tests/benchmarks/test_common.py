@@ -1,0 +1,104 @@
+"""benchmarks/_common.py: paired differences and the committed-tree stamp."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+import _common as C  # noqa: E402
+
+
+def test_paired_difference_calls_a_win_only_outside_zero():
+    # same seeds, a steady gain: the interval lies above zero
+    win = C.paired_difference([0.91, 0.90, 0.93], [0.89, 0.885, 0.91])
+    assert win["per_seed"] == pytest.approx([0.02, 0.015, 0.02])
+    assert win["ci"][0] > 0 and win["verdict"] == "win"
+    # the same mean gain with a spread larger than it: no difference shown
+    noisy = C.paired_difference([0.95, 0.86, 0.93], [0.89, 0.885, 0.91])
+    assert noisy["mean"] == pytest.approx(np.mean([0.06, -0.025, 0.02]))
+    assert noisy["ci"][0] < 0 < noisy["ci"][1]
+    assert noisy["verdict"] == "no difference shown"
+    loss = C.paired_difference([0.80, 0.81, 0.79], [0.85, 0.85, 0.85])
+    assert loss["verdict"] == "loss"
+    # the t-interval of three differences: mean ± t(0.975, 2) sd / sqrt(3)
+    d = np.array([0.02, 0.015, 0.02])
+    half = 4.302652729911275 * d.std(ddof=1) / np.sqrt(3)
+    assert win["ci"] == pytest.approx([d.mean() - half, d.mean() + half])
+
+
+def test_paired_difference_with_one_seed_gives_no_interval():
+    one = C.paired_difference([0.9], [0.8])
+    assert one["ci"] is None and one["verdict"] == "one seed: no interval"
+    assert "✓" not in C.fmt_diff(one)
+    with pytest.raises(ValueError, match="one score per seed"):
+        C.paired_difference([0.9, 0.8], [0.8])
+
+
+def test_dirty_paths_watch_the_code_not_the_results():
+    porcelain = "\n".join(
+        [
+            " M ecgaug/base.py",
+            "?? benchmarks/run_standard.py",
+            " M benchmarks/results/table1_protocols.md",
+            "?? benchmarks/.cache/x.pt",
+            " M README.md",
+            "R  ecgaug/a.py -> ecgaug/b.py",
+        ]
+    )
+    assert C.dirty_paths(porcelain) == [
+        "benchmarks/run_standard.py",
+        "ecgaug/b.py",
+        "ecgaug/base.py",
+    ]
+
+
+def _git(committed, paths=(), commit="abc"):
+    return {
+        "commit": commit,
+        "dirty": bool(paths),
+        "dirty_paths": list(paths),
+        "committed": committed,
+    }
+
+
+def test_merge_git_and_the_uncommitted_stamp():
+    clean = C.merge_git(_git(True), _git(True))
+    assert clean["committed"] is True and C.uncommitted_banner(clean) == []
+    edited = C.merge_git(_git(True), _git(False, ["ecgaug/base.py"]))
+    assert edited["committed"] is False
+    banner = "\n".join(C.uncommitted_banner(edited))
+    assert "**UNCOMMITTED**" in banner and "ecgaug/base.py" in banner
+    rep = {
+        "machine": {
+            "platform": "p",
+            "processor": "x",
+            "cpu_count": 2,
+            "python": "3",
+            "torch": "t",
+            "torch_threads": 1,
+            "gpu": None,
+        },
+        "git": edited,
+        "malloc": {"MALLOC_MMAP_THRESHOLD_": None},
+        "budget": "quick",
+        "command": "c",
+        "jobs": 1,
+        "seeds": [0],
+        "date_utc": "d",
+    }
+    assert C.header_markdown(rep, "T")[0] == "# T (budget: quick) — UNCOMMITTED"
+
+
+def test_standard_budget_refuses_an_uncommitted_tree(monkeypatch):
+    monkeypatch.setattr(C, "git_info", lambda: _git(False, ["ecgaug/base.py"]))
+    with pytest.raises(SystemExit, match="committed tree.*ecgaug/base.py"):
+        C.check_tree("standard")
+    # quick runs go on (stamped); standard only when asked to
+    assert C.check_tree("quick")["committed"] is False
+    assert C.check_tree("standard", allow_uncommitted=True)["committed"] is False
+    monkeypatch.setattr(C, "git_info", lambda: _git(True))
+    assert C.check_tree("standard")["committed"] is True
