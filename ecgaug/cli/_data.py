@@ -140,6 +140,11 @@ def run_summary(args: argparse.Namespace) -> int:
             for r in records
         ]
         print(format_table(table, ["record", *names]))
+    if n == 0:
+        raise CLIError(
+            f"{what} holds no beats: the records or files are empty or damaged. "
+            "Check them (or delete them and download again) before using them."
+        )
     return 0
 
 

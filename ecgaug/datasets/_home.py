@@ -83,7 +83,10 @@ def clear_cache(cache_dir: str | os.PathLike | None = None) -> int:
     Returns
     -------
     n_removed : int
-        How many cache files were removed.
+        How many cache files were removed, counting the temporary files that
+        an interrupted cache write left behind. Do not clear the cache while
+        a loader is filling it: that loader's new files are then lost (with
+        a warning), not its beats.
 
     Examples
     --------
@@ -95,9 +98,11 @@ def clear_cache(cache_dir: str | os.PathLike | None = None) -> int:
         return 0
     n_removed = 0
     for sub in sorted(cache_dir.iterdir()):
-        # Only the folders the loaders create are touched: ``<database>/*.npz``.
+        # Only the folders the loaders create are touched: ``<database>/*.npz``,
+        # and the ``.<name>.npz.<random>.tmp`` files that a write killed before
+        # its atomic rename leaves beside them (see ecgaug._utils.atomic_path).
         if sub.is_dir() and not sub.is_symlink():
-            files = list(sub.glob("*.npz"))
+            files = [*sub.glob("*.npz"), *sub.glob(".*.npz.*.tmp")]
             for path in files:
                 path.unlink()
             n_removed += len(files)

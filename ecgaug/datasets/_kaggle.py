@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import os
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
@@ -16,6 +19,26 @@ from ._segmentation import N_SAMPLES
 __all__ = ["load_kaggle_heartbeat"]
 
 _N_COLUMNS = N_SAMPLES + 1
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _open_text(path: Path) -> TextIO:
+    """``path`` opened as UTF-8 text, decompressed when it is gzip data.
+
+    Gzip is recognised by its magic bytes, whatever the file is called
+    (``mitbih_train.csv.gz``); a zip archive (Kaggle's ``archive.zip``) is
+    refused with the fix.
+    """
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic[:2] == _GZIP_MAGIC:
+        return gzip.open(path, "rt", encoding="utf-8")
+    if magic == _ZIP_MAGIC:
+        raise ValueError(
+            f"{path} is a zip archive; extract the CSVs from it and pass their paths."
+        )
+    return open(path, encoding="utf-8")
 
 
 def _read_csv(path: Path) -> np.ndarray:
@@ -25,19 +48,34 @@ def _read_csv(path: Path) -> np.ndarray:
             "ptbdb_normal.csv, ptbdb_abnormal.csv) are Kaggle's 'ECG Heartbeat "
             "Categorization Dataset'; download them there and pass their path."
         )
-    with open(path, encoding="utf-8") as f:
-        for line_no, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            n_columns = line.count(",") + 1
-            if n_columns != _N_COLUMNS:
-                raise ValueError(
-                    f"{path} line {line_no} has {n_columns} columns, expected "
-                    f"{_N_COLUMNS} (187 samples, then the label) as in the public "
-                    "Kachuee et al. 2018 CSVs; this is not one of those files."
-                )
+    n_rows = 0
     try:
-        table = np.loadtxt(path, delimiter=",", dtype=np.float64, ndmin=2)
+        with _open_text(path) as f:
+            for line_no, line in enumerate(f, start=1):
+                if not line.strip():
+                    continue
+                n_rows += 1
+                n_columns = line.count(",") + 1
+                if n_columns != _N_COLUMNS:
+                    raise ValueError(
+                        f"{path} line {line_no} has {n_columns} columns, expected "
+                        f"{_N_COLUMNS} (187 samples, then the label) as in the "
+                        "public Kachuee et al. 2018 CSVs; this is not one of those "
+                        "files."
+                    )
+    except (UnicodeDecodeError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise ValueError(
+            f"{path} is not a text CSV ({type(exc).__name__}: {exc}); pass the "
+            "Kaggle CSV itself (plain or gzip-compressed)."
+        ) from exc
+    if n_rows == 0:
+        raise ValueError(
+            f"{path} is empty: it holds no beats. Download the Kaggle CSV again; "
+            "each row is 187 samples, then the label."
+        )
+    try:
+        with _open_text(path) as f:
+            table = np.loadtxt(f, delimiter=",", dtype=np.float64, ndmin=2)
     except ValueError as exc:
         raise ValueError(f"{path} is not a numeric CSV: {exc}") from exc
     if not np.isfinite(table).all():
@@ -64,7 +102,8 @@ def load_kaggle_heartbeat(
     ----------
     path : str, path-like, or sequence of them
         One CSV, or several of the same database to concatenate in the order
-        given (e.g. ``["ptbdb_normal.csv", "ptbdb_abnormal.csv"]``).
+        given (e.g. ``["ptbdb_normal.csv", "ptbdb_abnormal.csv"]``). A
+        gzip-compressed CSV (``mitbih_train.csv.gz``) is read as it is.
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of a Bunch.
 
@@ -100,8 +139,9 @@ def load_kaggle_heartbeat(
     Raises
     ------
     ValueError
-        When a file does not have 188 columns, is not numeric, has labels that
-        are not whole numbers in range, or when MIT-BIH and PTB files are mixed.
+        When a file is empty, is not a text CSV (a zip archive, binary data),
+        does not have 188 columns, is not numeric, has labels that are not
+        whole numbers in range, or when MIT-BIH and PTB files are mixed.
 
     Examples
     --------

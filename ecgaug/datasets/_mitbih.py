@@ -128,6 +128,13 @@ def _extract(
     ann = read_annotation(db_dir, record, ANNOTATOR)
     symbols = np.asarray(ann.symbol, dtype=str)
     labels = aami_labels(ann.symbol)
+    if not np.any(labels >= 0):
+        raise ValueError(
+            f"Record {record} has no beat annotations in "
+            f"{db_dir / record}.{ANNOTATOR}: the file is damaged or not MIT-BIH's. "
+            "Delete it and call load_mitbih with download_if_missing=True to fetch "
+            "a fresh copy, or leave the record out with records=[...]."
+        )
     samples = np.asarray(ann.sample, dtype=np.int64)
     fs = float(rec.fs)
     beat = labels >= 0

@@ -3,8 +3,12 @@
 Every read checks what the WFDB format itself lets us check: the signal file is
 as long as the header says (a truncated ``.dat`` would otherwise surface as a
 reshape error deep inside ``wfdb``), and the 16-bit sum of every signal equals
-the checksum written in the header. Failures are ``ValueError`` s that name the
-file and the fix; a missing file is a ``FileNotFoundError``.
+the checksum written in the header. Annotation files are checked against the
+signal they describe: not empty, ending with the WFDB end-of-file marker (a
+truncated file lacks it), annotations inside the record and reaching to within
+``ANNOTATION_END_TOLERANCE_S`` of its end. These checks hold without
+PhysioNet's SHA256 manifests. Failures are ``ValueError`` s that name the file
+and the fix; a missing file is a ``FileNotFoundError``.
 """
 
 from __future__ import annotations
@@ -40,6 +44,17 @@ _BYTES_PER_SAMPLE = {
     "310": 4 / 3,
     "311": 4 / 3,
 }
+
+#: Longest time (seconds) allowed between the last annotation of a record and
+#: the end of its signal. Over the 48 MIT-BIH Arrhythmia records the largest gap
+#: is 633 samples (1.76 s, record 232; the longest pause between two annotations
+#: there is 5.9 s), so 10 s accepts every real record while an annotation file
+#: that lost its end (half of record 100 is 15 minutes) cannot pass.
+ANNOTATION_END_TOLERANCE_S = 10.0
+
+# Every WFDB annotation file ends with a zero annotation code at zero time
+# (https://physionet.org/physiotools/wag/annot-5.htm); wfdb.wrann writes it too.
+_ANNOTATION_EOF = b"\x00\x00"
 
 _REDOWNLOAD = (
     "Delete it and call the loader with download_if_missing=True to fetch a fresh "
@@ -188,11 +203,16 @@ def signal_to_physical(d_signal: np.ndarray, rec: wfdb.Record) -> np.ndarray:
 def read_annotation(
     db_dir: Path, record: str, annotator: str = "atr"
 ) -> wfdb.Annotation:
-    """Read the ``annotator`` file of ``record`` (all annotations, in file order)."""
+    """Read the ``annotator`` file of ``record`` (all annotations, in file order).
+
+    The file must be whole and cover the signal (see the module docstring);
+    otherwise a ``ValueError`` names the file and the fix.
+    """
     path = _record_path(db_dir, record)
     ann_path = path.with_name(f"{path.name}.{annotator}")
     if not ann_path.is_file():
         raise FileNotFoundError(f"Annotation file {ann_path} not found.")
+    _check_annotation_file(ann_path)
     try:
         ann = wfdb.rdann(str(path), annotator)
     except Exception as exc:
@@ -203,4 +223,53 @@ def read_annotation(
         raise ValueError(
             f"Annotations in {ann_path} are not in time order: the file is corrupt."
         )
+    _check_annotation_coverage(ann, ann_path, read_header(db_dir, record))
     return ann
+
+
+def _check_annotation_file(ann_path: Path) -> None:
+    """Raise if the annotation file is empty or lacks its end-of-file marker."""
+    size = ann_path.stat().st_size
+    if size == 0:
+        raise ValueError(
+            f"Annotation file {ann_path} is empty: every beat of the record would "
+            f"be lost. {_REDOWNLOAD}"
+        )
+    with open(ann_path, "rb") as f:
+        f.seek(max(size - len(_ANNOTATION_EOF), 0))
+        tail = f.read()
+    if size % 2 or tail != _ANNOTATION_EOF:
+        raise ValueError(
+            f"Annotation file {ann_path} is truncated: it does not end with the "
+            f"WFDB end-of-file marker (two zero bytes), so the annotations after "
+            f"the cut are lost. {_REDOWNLOAD}"
+        )
+
+
+def _check_annotation_coverage(
+    ann: wfdb.Annotation, ann_path: Path, header: wfdb.Record
+) -> None:
+    """Raise unless the annotations lie inside the signal and reach its end."""
+    if header.sig_len is None or not header.fs:
+        return
+    samples = np.asarray(ann.sample)
+    if len(samples) == 0:
+        raise ValueError(
+            f"Annotation file {ann_path} holds no annotations: every beat of the "
+            f"record would be lost. {_REDOWNLOAD}"
+        )
+    first, last = int(samples[0]), int(samples[-1])
+    if first < 0 or last >= header.sig_len:
+        raise ValueError(
+            f"Annotation file {ann_path} has annotations at samples {first}..{last}, "
+            f"outside the record's {header.sig_len} samples: it is corrupt or "
+            f"belongs to another record. {_REDOWNLOAD}"
+        )
+    gap_s = (header.sig_len - 1 - last) / float(header.fs)
+    if gap_s > ANNOTATION_END_TOLERANCE_S:
+        raise ValueError(
+            f"Annotation file {ann_path} ends {gap_s:.1f} s before the end of the "
+            f"signal (its last annotation is at sample {last} of {header.sig_len}; "
+            f"at most {ANNOTATION_END_TOLERANCE_S:g} s is allowed): the file is "
+            f"truncated and the beats after it would be lost. {_REDOWNLOAD}"
+        )

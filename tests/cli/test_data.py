@@ -106,3 +106,36 @@ def test_cache_and_summary_of_real_records(ecgaug, data_home, tmp_path, monkeypa
     run = ecgaug("data", "cache", "--clear")
     assert run.rc == 0 and "Removed 2 cached file(s)" in run.out, run
     assert not list(cache.glob("*/*.npz"))
+
+
+def test_summary_of_a_broken_record_fails(ecgaug, data_home, tmp_path, monkeypatch):
+    # An emptied .atr (no PhysioNet manifest beside it) used to give "beats 0"
+    # and exit status 0.
+    monkeypatch.setenv("ECGAUG_CACHE", str(tmp_path / "cache"))
+    mitdb = tmp_path / "data" / "mitdb"
+    mitdb.mkdir(parents=True)
+    for ext in ("hea", "dat"):
+        (mitdb / f"100.{ext}").write_bytes(
+            (data_home / "mitdb" / f"100.{ext}").read_bytes()
+        )
+    (mitdb / "100.atr").write_bytes(b"")
+    run = ecgaug(
+        "data", "summary", "--data-home", tmp_path / "data", "--records", "100",
+        "--no-download", "-q",
+    )  # fmt: skip
+    assert run.rc != 0, run
+    assert "100.atr is empty" in run.err, run
+
+
+def test_summary_of_no_beats_fails(ecgaug, monkeypatch):
+    # Whatever the source, a summary that counts no beats is an error.
+    from ecgaug.cli import _data
+
+    empty = load_sample(split="test")
+    empty.data, empty.target = empty.data[:0], empty.target[:0]
+    empty.groups = empty.groups[:0]
+    monkeypatch.setattr(_data, "load_data", lambda args, quiet: (empty, "empty set"))
+    run = ecgaug("data", "summary", "--sample")
+    assert run.rc != 0, run
+    assert "beats          0" in run.out
+    assert "empty set holds no beats" in run.err, run

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -87,6 +89,27 @@ def test_cache_false_writes_nothing_and_clear_cache(mit_copy, fresh_cache):
     assert clear_cache() == 3
     assert not (fresh_cache / "mitdb").exists()
     assert clear_cache() == 0
+
+
+def test_clear_cache_removes_what_a_killed_write_left(mit_copy, fresh_cache):
+    # A process killed inside atomic_path (here: os._exit before the rename)
+    # leaves its temporary file beside the cache files; clear_cache removes it.
+    home = mit_copy("100")
+    load_mitbih(data_home=home, records=[100])
+    (path,) = _cache_files("100")
+    killed = (
+        "import os, sys\n"
+        "from ecgaug._utils import atomic_path\n"
+        "with atomic_path(sys.argv[1]) as tmp:\n"
+        "    tmp.write_bytes(b'half a cache file')\n"
+        "    os._exit(9)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", killed, str(path)], check=False)
+    assert run.returncode == 9
+    (leftover,) = (fresh_cache / "mitdb").glob(".*.tmp")
+    assert leftover.name.startswith(f".{path.name}.")
+    assert clear_cache() == 2
+    assert not (fresh_cache / "mitdb").exists()
 
 
 def test_unwritable_cache_only_warns(mit_copy, tmp_path, monkeypatch):

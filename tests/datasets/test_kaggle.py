@@ -53,3 +53,46 @@ def test_bad_labels_and_mixing(tmp_path):
         load_kaggle_heartbeat([bad, ptb])
     with pytest.raises(FileNotFoundError, match="ECG Heartbeat"):
         load_kaggle_heartbeat(tmp_path / "absent.csv")
+
+
+def test_gzip_csv_is_read_as_the_plain_one(tmp_path):
+    import gzip
+
+    rng = np.random.default_rng(1)
+    X = rng.random((4, 187)).astype(np.float32)
+    (tmp_path / "plain").mkdir()
+    plain = _write(tmp_path / "plain" / "mitbih_test.csv", X, np.arange(4))
+    # Recognised by its content: a .gz name, or gzip data under a .csv name.
+    for name in ("mitbih_test.csv.gz", "mitbih_test.csv"):
+        packed = tmp_path / name
+        packed.write_bytes(gzip.compress(plain.read_bytes()))
+        bunch = load_kaggle_heartbeat(packed)
+        assert np.array_equal(bunch.data, X)
+        assert bunch.target.tolist() == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n  \n"], ids=["empty", "blank"])
+def test_empty_csv_is_a_clear_error(tmp_path, content):
+    path = tmp_path / "mitbih_train.csv"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=r"mitbih_train\.csv is empty: .* no beats"):
+        load_kaggle_heartbeat(path)
+
+
+def test_binary_files_are_a_clear_error(tmp_path):
+    import gzip
+    import zipfile
+
+    archive = tmp_path / "archive.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("mitbih_train.csv", "0," * 187 + "0\n")
+    with pytest.raises(ValueError, match=r"archive\.zip is a zip archive; extract"):
+        load_kaggle_heartbeat(archive)
+    binary = tmp_path / "mitbih_train.csv"
+    binary.write_bytes(bytes(range(128, 256)) * 4)
+    with pytest.raises(ValueError, match=r"mitbih_train\.csv is not a text CSV"):
+        load_kaggle_heartbeat(binary)
+    broken = tmp_path / "mitbih_test.csv.gz"
+    broken.write_bytes(gzip.compress(b"0," * 187 + b"0\n" * 50)[:-20])
+    with pytest.raises(ValueError, match=r"mitbih_test\.csv\.gz is not a text CSV"):
+        load_kaggle_heartbeat(broken)
