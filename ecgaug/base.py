@@ -30,6 +30,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from tqdm.auto import tqdm
 
+from ecgaug._threads import limit_threads
 from ecgaug._utils import atomic_path, check_finite, resolve_device, torch_generator
 
 __all__ = ["BaseGenerativeSampler", "TrainingDivergedError"]
@@ -191,7 +192,7 @@ class BaseGenerativeSampler(BaseOverSampler):
         n, batch_size = len(X), min(int(config["batch_size"]), len(X))
         steps = max(1, n // batch_size)
         fork_devices = [device.index or 0] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=fork_devices):
+        with torch.random.fork_rng(devices=fork_devices), limit_threads():
             torch.manual_seed(seed)
             if not continuing:
                 self._build(config, self.n_timesteps_, len(self.classes_))
@@ -339,7 +340,7 @@ class BaseGenerativeSampler(BaseOverSampler):
         gen = torch_generator(rng)
         batch = int(batch_size or self.config_.get("sample_batch_size", 1024))
         self._set_train_mode(False)
-        with torch.inference_mode(), self._autocast():
+        with torch.inference_mode(), self._autocast(), limit_threads():
             for start in range(0, len(codes), batch):
                 yb = torch.from_numpy(codes[start : start + batch]).to(self.device_)
                 xb = self._generate(yb, gen)

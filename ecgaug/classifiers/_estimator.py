@@ -31,6 +31,7 @@ from skorch.callbacks import (
 from skorch.dataset import ValidSplit, unpack_data
 from skorch.utils import TeeGenerator, is_dataset
 
+from ecgaug._threads import limit_threads
 from ecgaug._utils import check_finite, resolve_device
 from ecgaug.classifiers._resnet import ResNet1D, SeededDropout
 
@@ -417,11 +418,13 @@ class ResNetClassifier(NeuralNetClassifier):
         if not (isinstance(requested, str) and requested == "auto"):
             if check and requested is not None:
                 resolve_device(requested)
-            yield
+            with limit_threads():  # the CPUs this process may use
+                yield
             return
         self.device = str(resolve_device("auto"))
         try:
-            yield
+            with limit_threads():
+                yield
         finally:
             self.device = requested
 
