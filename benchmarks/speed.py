@@ -24,6 +24,16 @@ training split; the bundled sample for ``--budget smoke``):
 5. **Oversampling cost per 1 k minority beats**: SMOTE's ``fit_resample`` on
    the training split (``"auto"``) against each generator's sampling time per
    1 k beats (plus, once, the generator's training: see the step times).
+6. **Grid throughput** (``--section grid`` runs this part alone and writes
+   ``speed_grid.json``/``.md``): one Table-1-like grid of independent fits
+   (the budget's classifier, one fit per seed on the same real beats, each
+   on one torch thread, scored by macro-F1 on real test beats) run by
+   ``benchmarks/_models.run_parallel`` (joblib) serially, with ``n_jobs=2``
+   (loky processes), and inside ``joblib.parallel_config(backend="dask")`` on
+   a ``dask.distributed.LocalCluster`` of 1 and of 2 single-thread worker
+   processes: wall times, speed-ups, and a check that every arm gives the
+   same scores. Workers are started and warmed (imports) before the timing;
+   the load average of the machine is recorded before and after each arm.
 
 With ``--device cuda`` (or ``auto`` on a machine with a GPU) the generator
 measurements run on the GPU and are reported as such; on a CPU-only machine
@@ -32,6 +42,7 @@ no GPU figure is produced.
 Usage::
 
     python benchmarks/speed.py --budget quick
+    python benchmarks/speed.py --budget quick --section grid
 """
 
 from __future__ import annotations
@@ -67,6 +78,11 @@ RSS_SECONDS = {"smoke": 30, "quick": 40, "full": 600}
 #: How many generators get the (child-process) peak-RSS measurement.
 RSS_GENERATORS = {"smoke": 1, "quick": None, "full": None}
 CLASSIFIER_BLOCKS = {"smoke": (1,), "quick": (1, 5), "full": (1, 5)}
+#: Grid throughput: independent fits, batches per epoch of each, training beats.
+GRID_FITS = {"smoke": 4, "quick": 8, "full": 16}
+GRID_STEPS = {"smoke": 2, "quick": 30, "full": 60}
+GRID_TRAIN = {"smoke": 400, "quick": 10_000, "full": 20_000}
+GRID_GOAL = 1.7  # speed-up of 2 workers on 2 cores
 
 
 def _status_mib(field: str) -> float | None:
@@ -293,6 +309,164 @@ def extrapolate(row: dict) -> str:
     return f"{peak:.0f} (+ output array)"
 
 
+# --------------------------------------------------------------------------- #
+# grid throughput: joblib and Dask                                            #
+# --------------------------------------------------------------------------- #
+def _grid_fit(seed: int, X, y, X_test, y_test, budget: str, threads: int) -> float:
+    """One fit of the grid: the budget's classifier, macro-F1 on the test beats."""
+    from sklearn.metrics import f1_score
+
+    M.set_threads(threads)
+    clf = M.make_classifier(
+        budget,
+        seed=seed,
+        device="cpu",
+        steps_per_epoch=GRID_STEPS[budget],
+        classes=list(np.unique(y)),
+    )
+    clf.fit(X, y)
+    return float(f1_score(y_test, clf.predict(X_test), average="macro"))
+
+
+def _warm(_: int) -> int:
+    """A one-batch fit: a fresh worker's imports and first-call costs."""
+    rng = np.random.default_rng(0)
+    X = rng.random((64, 187), dtype=np.float32)
+    M.set_threads(1)
+    M.make_classifier("smoke", seed=0, device="cpu", steps_per_epoch=1).fit(
+        X, np.arange(64) % 2
+    )
+    return os.getpid()
+
+
+def _timed_arm(name: str, jobs: list, n_jobs: int) -> dict:
+    """Warm the workers, then time the grid through ``M.run_parallel``."""
+    load_before = os.getloadavg()
+    start = time.perf_counter()
+    pids = M.run_parallel(_warm, [(i,) for i in range(2 * n_jobs)], n_jobs=n_jobs)
+    warm = time.perf_counter() - start
+    start = time.perf_counter()
+    scores = M.run_parallel(_grid_fit, jobs, n_jobs=n_jobs)
+    wall = time.perf_counter() - start
+    row = {
+        "arm": name,
+        "n_jobs": n_jobs,
+        "processes": len(set(pids)),
+        "warm_up_s": round(warm, 2),
+        "wall_s": round(wall, 2),
+        "load_before": [round(v, 2) for v in load_before],
+        "load_after": [round(v, 2) for v in os.getloadavg()],
+        "scores": scores,
+    }
+    print(f"   {name}: {wall:.1f} s (warm-up {warm:.1f} s)", flush=True)
+    return row
+
+
+def grid_throughput(X, y, X_test, y_test, args) -> dict:
+    """Serial vs joblib ``n_jobs=2`` vs a LocalCluster of 1 and 2 workers."""
+    import joblib
+
+    X_fit, y_fit = subset(X, y, GRID_TRAIN[args.budget], seed=0)
+    X_ev, y_ev = subset(X_test, y_test, 5000, seed=1)
+    threads = 1
+    jobs = [
+        (seed, X_fit, y_fit, X_ev, y_ev, args.budget, threads)
+        for seed in range(GRID_FITS[args.budget])
+    ]
+    M.set_threads(threads)
+    arms = [_timed_arm("serial", jobs, 1), _timed_arm("joblib n_jobs=2", jobs, 2)]
+    note = None
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        note = "dask.distributed is not installed (pip install ecgaug[dask])"
+    if note is None:
+        for n_workers in (1, 2):
+            with (
+                LocalCluster(
+                    n_workers=n_workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    worker_dashboard_address=None,
+                ) as cluster,
+                Client(cluster),
+                joblib.parallel_config(backend="dask"),
+            ):
+                arms.append(
+                    _timed_arm(f"dask LocalCluster, {n_workers} worker(s)", jobs, 1)
+                )
+    by = {a["arm"]: a for a in arms}
+    serial = by["serial"]["wall_s"]
+    speedups = {"joblib n_jobs=2 vs serial": round(serial / arms[1]["wall_s"], 2)}
+    if len(arms) == 4:
+        speedups["dask 2 workers vs 1"] = round(
+            arms[2]["wall_s"] / arms[3]["wall_s"], 2
+        )
+        speedups["dask 2 workers vs serial"] = round(serial / arms[3]["wall_s"], 2)
+    return {
+        "n_fits": len(jobs),
+        "fit": (
+            f"ResNetClassifier ({args.budget} budget: "
+            f"{M.CLASSIFIER[args.budget]['n_blocks']} block(s), "
+            f"{M.CLASSIFIER[args.budget]['epochs']} epochs of "
+            f"{GRID_STEPS[args.budget]} batches of "
+            f"{M.CLASSIFIER[args.budget]['batch_size']}) on {len(y_fit)} training "
+            f"beats, macro-F1 on {len(y_ev)} test beats, one seed per fit, "
+            f"{threads} torch thread per fit"
+        ),
+        "cpus": os.cpu_count(),
+        "arms": arms,
+        "speedups": speedups,
+        "identical_scores": all(a["scores"] == arms[0]["scores"] for a in arms),
+        "goal": C.goal(
+            speedups.get("dask 2 workers vs 1"), GRID_GOAL, "dask 2 workers vs 1"
+        ),
+        "goal_joblib": C.goal(
+            speedups["joblib n_jobs=2 vs serial"], GRID_GOAL, "joblib n_jobs=2"
+        ),
+        "note": note,
+    }
+
+
+def grid_markdown(grid: dict) -> list[str]:
+    """The grid-throughput section."""
+    lines = [
+        "",
+        "## Grid throughput: serial, joblib and Dask",
+        "",
+        f"{grid['n_fits']} independent fits: {grid['fit']}; {grid['cpus']} CPUs. "
+        "Workers started and warmed before timing; load average "
+        "(1, 5, 15 min) before and after each arm.",
+        "",
+    ]
+    lines += C.md_table(
+        ["arm", "processes", "wall s", "warm-up s", "load before", "load after"],
+        [
+            [
+                a["arm"],
+                a["processes"],
+                f"{a['wall_s']:.1f}",
+                f"{a['warm_up_s']:.1f}",
+                ", ".join(f"{v:.2f}" for v in a["load_before"]),
+                ", ".join(f"{v:.2f}" for v in a["load_after"]),
+            ]
+            for a in grid["arms"]
+        ],
+    )
+    lines += [""]
+    lines += [f"- speed-up {k}: **{v:.2f}x**" for k, v in grid["speedups"].items()]
+    lines += [
+        f"- goal (>= {GRID_GOAL}x for 2 workers on 2 cores): "
+        f"{grid['goal']['text']}; {grid['goal_joblib']['text']}",
+        "- same macro-F1 of every fit in every arm: "
+        + ("yes" if grid["identical_scores"] else "**no**"),
+    ]
+    if grid["note"]:
+        lines.append(f"- {grid['note']}")
+    return lines
+
+
 def markdown(rep: dict) -> str:
     lines = [
         *C.header_markdown(rep, "Speed and memory"),
@@ -410,13 +584,28 @@ def markdown(rep: dict) -> str:
             ]
         )
     lines += C.md_table(["method", "ms per 1 k beats", "note"], rows)
+    if "grid" in rep:
+        lines += grid_markdown(rep["grid"])
     return "\n".join(lines) + "\n"
+
+
+def grid_only_markdown(rep: dict) -> str:
+    """``--section grid``: the header and the grid section."""
+    lines = [*C.header_markdown(rep, "Grid throughput"), f"- data: {rep['data']}"]
+    return "\n".join(lines + grid_markdown(rep["grid"])) + "\n"
 
 
 def main(argv=None) -> dict:
     parser = C.make_parser(__doc__, SEEDS)
     parser.add_argument(
         "--rss-child", nargs=3, metavar=("PATH", "MODE", "N"), help=argparse.SUPPRESS
+    )
+    parser.add_argument(
+        "--section",
+        choices=("all", "grid"),
+        default="all",
+        help="'grid': only the grid throughput (serial, joblib, Dask), written "
+        "to speed_grid.json/.md",
     )
     args = parser.parse_args(argv)
     if args.rss_child:
@@ -426,6 +615,20 @@ def main(argv=None) -> dict:
         return {}
     args = C.finish_args(args)
     args.jobs = 1  # timings: one process at a time
+    if args.section == "grid":
+        report = C.Report(f"{NAME}_grid", args, argv)
+        report["command"] = " ".join(
+            [
+                "python",
+                f"benchmarks/{NAME}.py",
+                *(sys.argv[1:] if argv is None else argv),
+            ]
+        )
+        X, y, X_test, y_test, source = C.load_intra(args)
+        report["data"] = f"{source}: {len(y)} training beats"
+        print("== grid throughput", flush=True)
+        report["grid"] = grid_throughput(X, y, X_test, y_test, args)
+        return report.write(grid_only_markdown)
     report = C.Report(NAME, args, argv)
     import torch
 
@@ -436,7 +639,7 @@ def main(argv=None) -> dict:
         else "none on this machine: every figure here is a CPU figure; GPU "
         "figures come only from a run on a machine with one (--device cuda)"
     )
-    X, y, *_, source = C.load_intra(args)
+    X, y, X_test, y_test, source = C.load_intra(args)
     report["data"] = f"{source}: {len(y)} training beats"
     found, missing = M.generator_classes()
     report["generators_missing"] = missing
@@ -465,6 +668,8 @@ def main(argv=None) -> dict:
             print(f"   {rss[name]}", flush=True)
     report["rss"] = rss
     report["oversampling_cost"] = {"smote": smote_cost(X, y, args.seeds[0])}
+    print("== grid throughput", flush=True)
+    report["grid"] = grid_throughput(X, y, X_test, y_test, args)
     report["environment"] = {
         k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
     }
