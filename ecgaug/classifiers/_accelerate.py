@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 from skorch.hf import AccelerateMixin
 
 from ecgaug.classifiers._estimator import ResNetClassifier
@@ -64,6 +65,24 @@ class AcceleratedResNetClassifier(AccelerateMixin, ResNetClassifier):
         # would hand it to __init__ in clone()
         names = super()._get_param_names()
         return [k for k in names if k != "_wrapped_with_accelerator"]
+
+    def _initialize_accelerator(self):
+        # A loss without trainable parameters only needs the device; on several
+        # CPU processes accelerate would wrap it in DDP, which refuses it.
+        frozen = [
+            name
+            for name in self._criteria
+            if isinstance(getattr(self, name + "_"), torch.nn.Module)
+            and not any(p.requires_grad for p in getattr(self, name + "_").parameters())
+        ]
+        for name in frozen:
+            getattr(self, name + "_").to(self.accelerator.device)
+        criteria = self._criteria
+        self._criteria = [name for name in criteria if name not in frozen]
+        try:
+            return super()._initialize_accelerator()
+        finally:
+            self._criteria = criteria
 
     def _initialize_callbacks(self):
         # skorch's PrintLog ignores ``verbose`` for any sink but ``print``: keep

@@ -6,10 +6,13 @@ probabilities, for the same ``random_state``.
 
 from __future__ import annotations
 
+import os
 import pickle
+import socket
 
 import numpy as np
 import pytest
+import torch
 from sklearn.base import clone
 
 from ecgaug.classifiers import AcceleratedResNetClassifier, ResNetClassifier
@@ -28,6 +31,16 @@ TINY = {
 }
 
 pytestmark = pytest.mark.usefixtures("one_thread_module")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_accelerate_state():
+    """accelerate keeps one process-wide state; each test sets its own."""
+    from accelerate.state import AcceleratorState
+
+    AcceleratorState._reset_state(True)
+    yield
+    AcceleratorState._reset_state(True)
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +81,49 @@ def test_amp_points_to_the_accelerator(beats):
     )
     with pytest.raises(ValueError, match="mixed_precision='bf16'"):
         clf.fit(X, y)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _rank_fit(rank: int, world: int, port: int, out: str, X, y) -> None:
+    """One process of a 2-process CPU (gloo) DDP run, as ``torchrun`` starts it."""
+    os.environ.update(
+        MASTER_ADDR="127.0.0.1",
+        MASTER_PORT=str(port),
+        RANK=str(rank),
+        LOCAL_RANK=str(rank),
+        WORLD_SIZE=str(world),
+    )
+    torch.set_num_threads(1)
+    acc = accelerate.Accelerator(cpu=True)
+    clf = AcceleratedResNetClassifier(accelerator=acc, **TINY).fit(X, y)
+    weights = [p.detach().clone() for p in clf.module_.parameters()]
+    torch.save(
+        {"weights": weights, "loss": float(clf.history[-1, "train_loss"])},
+        os.path.join(out, f"rank{rank}.pt"),
+    )
+    acc.wait_for_everyone()
+    torch.distributed.destroy_process_group()
+
+
+@pytest.mark.skipif(
+    not torch.distributed.is_available(), reason="torch without distributed"
+)
+def test_two_processes_train_one_network(beats, tmp_path):
+    X, y = beats
+    torch.multiprocessing.start_processes(
+        _rank_fit,
+        args=(2, _free_port(), str(tmp_path), X, y),
+        nprocs=2,
+        start_method="spawn",
+    )
+    ranks = [torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in range(2)]
+    # DDP: each process trains on its shard, the gradients are averaged, so
+    # both end with the same network
+    for a, b in zip(ranks[0]["weights"], ranks[1]["weights"], strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    assert ranks[0]["loss"] != ranks[1]["loss"]
