@@ -666,6 +666,7 @@ class ResNetClassifier(NeuralNetClassifier):
                 )
             self.n_timesteps_ = n_wave // n_leads
             self.classes_inferred_ = labels
+            self._fitted_classes_ = np.asarray(self.classes_)  # what the head is for
         labels = self.classes_
         order = np.argsort(labels, kind="stable")
         pos = np.searchsorted(labels, y, sorter=order)
@@ -736,6 +737,7 @@ class ResNetClassifier(NeuralNetClassifier):
         "n_timesteps_",
         "classes_inferred_",
         "class_weight_",
+        "_fitted_classes_",
     )
 
     def _check_warm_start(self, previous: dict, classes) -> None:
@@ -761,7 +763,9 @@ class ResNetClassifier(NeuralNetClassifier):
         previous = {
             k: getattr(self, k) for k in self._DATA_ATTRIBUTES if hasattr(self, k)
         }
-        old_classes = self.classes_ if warm else None
+        old_classes = getattr(self, "_fitted_classes_", None) if warm else None
+        if warm and old_classes is None:  # fitted before this attribute existed
+            old_classes = self.classes_
         with self._on_device():
             try:
                 X, y = self._validate_fit_data(X, y, reset=reset, classes=classes)

@@ -351,6 +351,10 @@ def test_warm_start_refit_on_other_classes_is_refused(small, names):
     # the same classes (a subset when ``classes`` lists them all) continue
     clf.fit(X, label(y))
     assert len(clf.history_) == 2
+    clf.set_params(classes=np.unique(label(y[y < 2])))  # not what the head is for
+    with pytest.raises(ValueError, match="warm_start=True continues .* classes"):
+        clf.fit(X[y < 2], label(y[y < 2]))
+    clf.set_params(classes=None)
     full = ResNetClassifier(
         **TINY, max_epochs=1, warm_start=True, classes=np.unique(label(y))
     ).fit(X, label(y))
