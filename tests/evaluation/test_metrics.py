@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 from sklearn.decomposition import PCA
@@ -9,6 +11,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import recall_score
 
 from ecgaug.evaluation.metrics import _embedding as embedding_module
+from ecgaug.evaluation.metrics import _prdc as _prdc_module
 from ecgaug.evaluation.metrics import (
     discriminative_score,
     frechet_distance,
@@ -87,6 +90,46 @@ def test_per_class_equals_the_metric_on_each_class(halves):
     assert all(set(v) == {0, 1, 2, 3, 4} for v in prdc.values())
     mmd = mmd_rbf(Xa, ya, Xb, yb, per_class=True)
     assert set(mmd) == {0, 1, 2, 3, 4}
+
+
+# ------------------------------------------------------------------ PRDC
+def _prdc_cases():
+    """Random sets, identical sets, duplicates, and rounded data full of ties."""
+    rng = np.random.default_rng(0)
+    for trial in range(12):
+        n, m, d = rng.integers(20, 200), rng.integers(20, 200), rng.integers(1, 30)
+        k = int(rng.integers(1, 8))
+        real = rng.normal(size=(n, d)).astype(np.float32)
+        synth = rng.normal(rng.uniform(-1, 1), rng.uniform(0.5, 2), size=(m, d))
+        yield f"random{trial}", real, synth.astype(np.float32), k
+        yield f"identical{trial}", real, real.copy(), k
+        yield f"twice{trial}", real, np.concatenate([real[: n // 2]] * 2), k
+        rounded = [np.round(a[:, :2], 1).astype(np.float32) for a in (real, synth)]
+        yield f"ties{trial}", *rounded, k
+
+
+@pytest.mark.parametrize(
+    "real, synth, k", [c[1:] for c in _prdc_cases()], ids=[c[0] for c in _prdc_cases()]
+)
+def test_prdc_equals_the_reference_package(real, synth, k, capsys):
+    # The values of Naeem et al.'s own implementation on float32 features (what
+    # ecgaug passed to it), ties on ball edges included.
+    prdc = pytest.importorskip("prdc")
+    expected = prdc.compute_prdc(real, synth, nearest_k=k)
+    capsys.readouterr()
+    got = _prdc_module._compute_prdc(real, synth, k)
+    assert got == pytest.approx({key: float(v) for key, v in expected.items()})
+    assert capsys.readouterr().out == ""  # prdc prints the set sizes; ecgaug does not
+
+
+def test_prdc_needs_no_extra_package(monkeypatch, halves, capsys):
+    # A plain install has no 'prdc': the metric (and the report) still work.
+    monkeypatch.setitem(sys.modules, "prdc", None)  # ``import prdc`` fails
+    Xa, ya, Xb, yb = halves
+    scores = precision_recall_density_coverage(Xa, ya, Xb, yb, random_state=0)
+    assert set(scores) == {"precision", "recall", "density", "coverage"}
+    assert 0.5 < scores["precision"] <= 1 and 0.5 < scores["coverage"] <= 1
+    assert capsys.readouterr().out == ""
 
 
 # ---------------------------------------------------------- memorisation
