@@ -80,7 +80,7 @@ RSS_GENERATORS = {"smoke": 1, "quick": None, "full": None}
 CLASSIFIER_BLOCKS = {"smoke": (1,), "quick": (1, 5), "full": (1, 5)}
 #: Grid throughput: independent fits, batches per epoch of each, training beats.
 GRID_FITS = {"smoke": 4, "quick": 8, "full": 16}
-GRID_STEPS = {"smoke": 2, "quick": 30, "full": 60}
+GRID_STEPS = {"smoke": 2, "quick": 20, "full": 60}
 GRID_TRAIN = {"smoke": 400, "quick": 10_000, "full": 20_000}
 GRID_GOAL = 1.7  # speed-up of 2 workers on 2 cores
 
