@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import os
 import sys
 from collections.abc import Iterable, Sequence
@@ -80,23 +81,25 @@ def add_data_options(
     group = parser.add_argument_group(
         "data",
         "Where the real beats come from: the MIT-BIH sample shipped with ecgaug "
-        "(--sample), a PhysioNet database read from --data-home (downloaded from "
-        "PhysioNet when absent), or the public Kaggle CSVs of Kachuee et al. "
-        "(--csv).",
+        "(--sample, the default when no database option is given and $ECGAUG_DATA "
+        "is not set), a PhysioNet database read from --data-home or $ECGAUG_DATA "
+        "(absent records are downloaded from PhysioNet unless --no-download: about "
+        "100 MB for MIT-BIH), or the public Kaggle CSVs of Kachuee et al. (--csv).",
     )
     source = group.add_mutually_exclusive_group()
     source.add_argument(
         "--sample",
         action="store_true",
         help="the 2,500 real MIT-BIH beats shipped with ecgaug (no download); "
-        "--split all|train|test",
+        "--split all|train|test (the default source, see above)",
     )
     source.add_argument(
         "--database",
         choices=DATABASES,
-        default="mitbih",
+        default=None,
         help="PhysioNet database: 'mitbih' (MIT-BIH Arrhythmia, 5 AAMI classes) or "
-        "'ptb' (PTB Diagnostic, MI vs healthy) (default: %(default)s)",
+        "'ptb' (PTB Diagnostic, MI vs healthy) (default: mitbih when --data-home, "
+        "$ECGAUG_DATA or another database option is given, else the sample)",
     )
     source.add_argument(
         "--csv",
@@ -174,6 +177,7 @@ def load_data(args: argparse.Namespace, *, split: str | None = None, quiet=False
 
     if split is None:
         split = args.split
+    resolve_data_source(args, quiet=quiet)
     if split is None:  # the command's default, where the source has splits
         whole = args.csv or (not args.sample and args.database == "ptb")
         split = "all" if whole else args.default_split
@@ -210,40 +214,89 @@ def load_data(args: argparse.Namespace, *, split: str | None = None, quiet=False
             )
         if args.leads and len(args.leads) != 1:
             raise CLIError("PTB beats are single-lead: pass one name to --leads.")
-        bunch = load_ptb(
+        with _cli_advice(home / "ptbdb", "ptb"):
+            bunch = load_ptb(
+                data_home=home,
+                records=args.records,
+                lead=args.leads[0] if args.leads else "ii",
+                detector=args.detector,
+                download_if_missing=download,
+                verbose=verbose,
+            )
+        return bunch, f"PTB Diagnostic ECG Database in {home / 'ptbdb'}"
+    segmentation = args.segmentation or "kachuee"
+    with _cli_advice(home / "mitdb", "mitbih"):
+        bunch = load_mitbih(
             data_home=home,
+            split=split,
+            segmentation=segmentation,
+            leads=args.leads,
             records=args.records,
-            lead=args.leads[0] if args.leads else "ii",
             detector=args.detector,
             download_if_missing=download,
             verbose=verbose,
         )
-        return bunch, f"PTB Diagnostic ECG Database in {home / 'ptbdb'}"
-    segmentation = args.segmentation or "kachuee"
-    bunch = load_mitbih(
-        data_home=home,
-        split=split,
-        segmentation=segmentation,
-        leads=args.leads,
-        records=args.records,
-        detector=args.detector,
-        download_if_missing=download,
-        verbose=verbose,
-    )
     what = f"MIT-BIH Arrhythmia Database in {home / 'mitdb'}"
     return bunch, f"{what} (segmentation={segmentation}, split={split})"
 
 
-def _only_for(args: argparse.Namespace, source: str, allowed: Sequence[str]) -> None:
-    """Refuse database options that the chosen source would silently ignore."""
+def _database_options(args: argparse.Namespace) -> list[str]:
+    """The options given that only a PhysioNet database uses."""
     given = {
+        "--database": args.database is not None,
         "--data-home": args.data_home is not None,
         "--segmentation": args.segmentation is not None,
         "--records": bool(args.records),
         "--leads": bool(args.leads),
         "--no-download": args.no_download,
     }
-    extra = [name for name, on in given.items() if on and name not in allowed]
+    return [name for name, on in given.items() if on]
+
+
+def resolve_data_source(args: argparse.Namespace, *, quiet: bool = False) -> None:
+    """Choose the bundled sample when no data is named, else MIT-BIH by default.
+
+    A new user's ``ecgaug fit cgan --out m.pt`` trains on the sample shipped
+    with ecgaug (and says so on stderr) instead of downloading the database:
+    the database is read (and downloaded when absent) only when ``--database``,
+    ``--data-home``, another database option or ``$ECGAUG_DATA`` names it.
+    Sets ``args.sample`` or ``args.database``; idempotent.
+    """
+    if args.sample or args.csv or args.database is not None:
+        return
+    if _database_options(args) or os.environ.get("ECGAUG_DATA"):
+        args.database = "mitbih"
+        return
+    args.sample = True
+    if not quiet:
+        print(
+            "Using the 2,500 MIT-BIH beats shipped with ecgaug (--sample). For the "
+            "full MIT-BIH database pass --database mitbih with --data-home DIR (or "
+            "set $ECGAUG_DATA); absent records are then downloaded from PhysioNet "
+            "(about 100 MB) unless --no-download.",
+            file=sys.stderr,
+        )
+
+
+@contextlib.contextmanager
+def _cli_advice(db_dir: Path, database: str):
+    """Turn a loader's missing-files error into command-line advice."""
+    try:
+        yield
+    except FileNotFoundError as exc:
+        # The loader's first sentence says which file; its advice is Python's.
+        what = str(exc).split(". ")[0].rstrip(".")
+        raise CLIError(
+            f"{what}. Point --data-home (or $ECGAUG_DATA) at the folder that holds "
+            f"{db_dir.name}/ (PhysioNet's '{db_dir.name}' files), drop --no-download "
+            f"to download the '{database}' records from PhysioNet, or use --sample "
+            "for the beats shipped with ecgaug."
+        ) from exc
+
+
+def _only_for(args: argparse.Namespace, source: str, allowed: Sequence[str]) -> None:
+    """Refuse database options that the chosen source would silently ignore."""
+    extra = [name for name in _database_options(args) if name not in allowed]
     if extra:
         raise CLIError(f"{', '.join(extra)} cannot be used with {source}.")
 

@@ -27,8 +27,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
         "fit",
         help="train a generative sampler and save it",
         description="Train a class-conditional generative sampler on real beats "
-        "(by default the training split of MIT-BIH; --sample for the bundled "
-        "sample) and save it atomically with sampler.save. Load it in Python with "
+        "(the training split of the bundled MIT-BIH sample unless --database, "
+        "--data-home or $ECGAUG_DATA names the full database) and save it atomically with sampler.save. Load it in Python with "
         "ecgaug.base.BaseGenerativeSampler.load(path), or draw beats with "
         "'ecgaug sample'. The same --seed on the same CPU gives the same model.",
         epilog="Example: ecgaug fit ttscgan --sample --epochs 5 --out tts.pt",
@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     losses = ", ".join(
         f"{k} {v:.4g}"
         for k, v in last.items()
-        if k not in ("epoch", "time") and np.isfinite(v)
+        if k not in ("epoch", "time", "loss_by_class") and np.isfinite(v)
     )
     print(
         f"Trained {type(sampler).__name__} for {sampler.n_epochs_} epoch(s) in "

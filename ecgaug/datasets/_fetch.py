@@ -112,9 +112,9 @@ def _missing(db_dir: Path, records: Iterable[str], annotator: str | None) -> dic
     return missing
 
 
-def _where_to_put(db: str, db_dir: Path) -> str:
+def _where_to_put(db: str, db_dir: Path, *, sentence: bool = True) -> str:
     return (
-        f"Put the files of PhysioNet's '{db}' database "
+        f"{'Put' if sentence else 'put'} the files of PhysioNet's '{db}' database "
         f"(https://physionet.org/content/{db}/) into {db_dir}, keeping PhysioNet's "
         "folder layout"
     )
@@ -143,7 +143,7 @@ def ensure_records(
         raise FileNotFoundError(
             f"{first_files[0]} (record {first_record} of PhysioNet's '{db}'){more} not "
             f"found. Call the loader with download_if_missing=True to download them, "
-            f"or {_where_to_put(db, db_dir)}."
+            f"or {_where_to_put(db, db_dir, sentence=False)}."
         )
     _download(db, db_dir, sorted(missing), annotator)
     still = _missing(db_dir, records, annotator)
