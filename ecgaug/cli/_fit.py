@@ -28,7 +28,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
         help="train a generative sampler and save it",
         description="Train a class-conditional generative sampler on real beats "
         "(the training split of the bundled MIT-BIH sample unless --database, "
-        "--data-home or $ECGAUG_DATA names the full database) and save it atomically with sampler.save. Load it in Python with "
+        "--data-home or $ECGAUG_DATA names the full database) and save it "
+        "atomically with sampler.save. Load it in Python with "
         "ecgaug.base.BaseGenerativeSampler.load(path), or draw beats with "
         "'ecgaug sample'. The same --seed on the same CPU gives the same model.",
         epilog="Example: ecgaug fit ttscgan --sample --epochs 5 --out tts.pt",
