@@ -16,13 +16,15 @@ Fitted generators are cached (``--cache-dir``, by default
 ``$ECGAUG_CACHE/benchmarks`` or ``~/.cache/ecgaug/benchmarks``, outside the
 repository), keyed by the sampler's class and parameters (its preset, the
 budget's overrides and its seed, ``random_state``), a digest of the beats it is
-fitted on and a digest of ecgaug's generator source code (``ecgaug/base.py`` and
-``ecgaug/generators/``), so that an edited generator is refitted: the scripts
-that need the same generator on the same beats (``table1_protocols``,
-``table2_finetune`` and ``oversampling`` on the intra-patient training split;
-``table4_cross_task`` and ``oversampling`` on the DS1 training records) fit it
-once. The fit time reported is the one measured when it was fitted; the
-results say which generators came from the cache. ``--no-cache`` refits.
+fitted on and a digest of ecgaug's generator source code (``ecgaug/base.py``,
+``ecgaug/_*.py`` and ``ecgaug/generators/``), so that an edited generator is
+refitted: the scripts that need the same generator on the same beats
+(``table1_protocols``, ``table2_finetune``, ``oversampling`` and
+``quality_report`` on the intra-patient training split; ``table4_cross_task``
+and ``oversampling`` on the DS1 training records) fit it once
+(``run_standard.py`` fits them all first). The fit time reported is the one
+measured when it was fitted; the results say which generators came from the
+cache. ``--no-cache`` refits.
 Cache files are read with ``torch.load(weights_only=True)``
 (:meth:`ecgaug.base.BaseGenerativeSampler.load`).
 """
@@ -425,7 +427,11 @@ def _source_digest() -> str:
     import ecgaug
 
     root = Path(ecgaug.__file__).parent
-    files = sorted([root / "base.py", *(root / "generators").rglob("*.py")])
+    # the base class, the generators and the private modules they build on
+    # (class mix, judge, utilities): an edit to any of them refits
+    files = sorted(
+        [root / "base.py", *root.glob("_*.py"), *(root / "generators").rglob("*.py")]
+    )
     h = hashlib.blake2b(digest_size=16)
     for f in files:
         h.update(str(f.relative_to(root)).encode())

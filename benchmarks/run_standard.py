@@ -183,7 +183,11 @@ def main(argv=None) -> dict:
     if args.threads is None:
         args.threads = 2
     threads = args.threads
+    allow = args.allow_uncommitted
+    # a dry run only prints the plan: it never refuses the tree
+    args.allow_uncommitted = allow or args.dry_run
     args = C.finish_args(args)
+    args.allow_uncommitted = allow
     args.threads = threads
     if args.cache_dir is None:
         parser.error("the steps share fitted generators: drop --no-cache")
