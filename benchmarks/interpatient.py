@@ -54,7 +54,7 @@ NAME = "interpatient"
 SEEDS = {"smoke": [0, 1], "quick": [0, 1, 2, 3, 4], "full": [0, 1, 2, 3, 4]}
 ARMS = ("none", "class_weight", "SMOTE", "CGANSampler")
 #: Epochs-worth of batches of the real training beats.
-EPOCHS = {"smoke": 1, "quick": 1, "full": 20}
+EPOCHS = {"smoke": 1, "quick": 4, "full": 20}
 #: Keep every n-th sample of the context window (the RR columns are kept): the
 #: quick budget halves the CNN's cost on a shared CPU (100 -> 50 Hz; 96 % of the
 #: MLII power lies below 25 Hz), the full budget keeps the measured 100 Hz.
@@ -70,7 +70,7 @@ TARGET = {"smoke": 300, "quick": 5_000, "full": None}
 #: The generator: CGAN preset, epochs and cap on training beats per class.
 GENERATOR = {
     "smoke": {"preset": "cpu", "n_epochs": 1, "max_per_class": 200},
-    "quick": {"preset": "cpu", "n_epochs": 3, "max_per_class": 1_500},
+    "quick": {"preset": "cpu", "n_epochs": 10, "max_per_class": 3_000},
     "full": {"preset": "paper", "n_epochs": None, "max_per_class": None},
 }
 N_RR = 8
