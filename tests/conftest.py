@@ -5,10 +5,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import matplotlib
-import pytest
+# Before SciPy and torch load. sklearn's check_array_api_input (of every
+# estimator check run) needs SciPy's array API support switched on, else it
+# skips with "SCIPY_ARRAY_API is not set"; with NumPy inputs nothing else changes.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+import matplotlib  # noqa: E402
+import pytest  # noqa: E402
 
-from tests._threads import on_one_thread
+import ecgaug  # noqa: E402,F401  (before torch: OMP_WAIT_POLICY, see ecgaug._threads)
+from tests._threads import on_one_thread  # noqa: E402
 
 matplotlib.use("Agg")
 
@@ -47,3 +52,12 @@ def one_thread():
 def one_thread_module():
     """torch on one thread for a whole module, its module fixtures included."""
     yield from on_one_thread()
+
+
+def pytest_collection_modifyitems(config, items):
+    """The benchmark scripts' smoke runs (the ``runs`` fixture) are slow tests."""
+    for item in items:
+        if "runs" in getattr(item, "fixturenames", ()) and "benchmarks" in str(
+            item.path
+        ):
+            item.add_marker(pytest.mark.slow)

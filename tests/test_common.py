@@ -272,6 +272,7 @@ def real_classifier(bundled_sample):
 
 
 @pytest.mark.parametrize("cls", SAMPLER_CLASSES, ids=lambda c: c.__name__)
+@pytest.mark.slow
 def test_label_adherence(cls, bundled_sample, real_classifier):
     """Beats generated for class c are classified as c far above chance.
 

@@ -75,6 +75,7 @@ def test_discriminator_scores_are_an_array_over_parts_of_the_beat():
     assert not torch.allclose(other, before)
 
 
+@pytest.mark.slow
 def test_short_training_on_real_beats_learns_the_classes(bundled_sample):
     X, y = bundled_sample.data, bundled_sample.target
     sampler = CGANSampler(n_epochs=4, batch_size=64, random_state=0).fit(X, y)

@@ -409,6 +409,7 @@ def test_bad_sampling_settings_raise_at_fit_and_at_sample_time(fitted, three_cla
         no_null.set_params(guidance_scale=2.0).sample(3)
 
 
+@pytest.mark.slow
 def test_conditioning_makes_v_beats_differ_from_n_beats_as_real_ones_do(
     bundled_sample,
 ):

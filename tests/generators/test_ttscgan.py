@@ -141,6 +141,7 @@ def test_training_step_losses(bundled_sample):
     assert all(np.isfinite(v) for v in hinge.history_[0].values())
 
 
+@pytest.mark.slow
 def test_short_training_on_real_beats_learns_the_classes(bundled_sample):
     X, y = bundled_sample.data, bundled_sample.target
     sampler = TTSCGANSampler(n_epochs=10, batch_size=32, random_state=0).fit(X, y)
