@@ -362,6 +362,16 @@ def _timed_arm(name: str, jobs: list, n_jobs: int) -> dict:
     return row
 
 
+def _autogroup() -> bool | None:
+    """Whether Linux groups the processes of a session into one fair share."""
+    try:
+        return (
+            Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1"
+        )
+    except OSError:
+        return None
+
+
 def grid_throughput(X, y, X_test, y_test, args) -> dict:
     """Serial vs joblib ``n_jobs=2`` vs a LocalCluster of 1 and 2 workers."""
     import joblib
@@ -419,6 +429,7 @@ def grid_throughput(X, y, X_test, y_test, args) -> dict:
         "arms": arms,
         "speedups": speedups,
         "identical_scores": all(a["scores"] == arms[0]["scores"] for a in arms),
+        "autogroup": _autogroup(),
         "goal": C.goal(
             speedups.get("dask 2 workers vs 1"), GRID_GOAL, "dask 2 workers vs 1"
         ),
@@ -464,6 +475,14 @@ def grid_markdown(grid: dict) -> list[str]:
     ]
     if grid["note"]:
         lines.append(f"- {grid['note']}")
+    if grid.get("autogroup"):
+        lines.append(
+            "- Linux autogroup scheduling is on: while other sessions load the "
+            "machine, all the processes of this run share one session's fair "
+            "share of the CPUs, so a second worker process gets no more CPU "
+            "time; under load these figures measure that share, not the "
+            "scaling. Rerun on a quiet machine to measure the speed-up."
+        )
     return lines
 
 
