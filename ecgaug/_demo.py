@@ -137,12 +137,17 @@ def _sampler(name: str, *, seed: int, device: str, fast: bool, verbose: int):
     )
 
 
-def _classifier(seed: int, device: str, fast: bool):
+def _classifier(seed: int, device: str, fast: bool, verbose: int = 0, desc: str = ""):
     from ecgaug.classifiers import ResNetClassifier
+    from ecgaug.classifiers._progress import EpochProgressBar
 
     params = dict(DEMO_CLASSIFIER_PARAMS)
     if fast:
         params["max_epochs"] = _FAST_CLASSIFIER_EPOCHS
+    if verbose:  # an epoch bar, like the sampler's
+        params["callbacks"] = [
+            ("progress", EpochProgressBar(desc or "ResNetClassifier"))
+        ]
     return ResNetClassifier(random_state=seed, device=device, **params)
 
 
@@ -187,7 +192,8 @@ def run_demo(
         A fifth of the training beats, one generator epoch and one classifier
         epoch: a check that everything runs (seconds), not a result.
     verbose : int, default=1
-        Progress bars of the generator's training when positive.
+        Progress bars (epochs) of the generator's and the classifiers'
+        training when positive.
     log : callable, default=None
         Receives one progress message per step (e.g. ``print``).
 
@@ -240,7 +246,7 @@ def run_demo(
             say(f"Oversampling the minority classes with {name}...")
             X_fit, y_fit = resampler.fit_resample(X, y)
         resample_s = time.perf_counter() - start
-        clf = _classifier(seed, device, fast)
+        clf = _classifier(seed, device, fast, verbose, f"Classifier ({name})")
         say(f"Training the classifier on {len(y_fit):,} beats ({name})...")
         start = time.perf_counter()
         clf.fit(X_fit, y_fit)

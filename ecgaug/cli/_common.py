@@ -424,7 +424,13 @@ def format_table(
     formats = list(formats or [".3f"] * len(header))
 
     def cell(v: Any, fmt: str) -> str:
-        return format(v, fmt) if isinstance(v, float) else str(v)
+        if not isinstance(v, float):
+            return str(v)
+        text = format(v, fmt)
+        # a tiny negative value (an unbiased MMD of real vs real) is 0.000, not -0.000
+        if text.startswith("-") and float(text) == 0:
+            text = text[1:]
+        return text
 
     cells = [[cell(v, f) for v, f in zip(row, formats)] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(header)]

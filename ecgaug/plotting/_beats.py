@@ -26,7 +26,12 @@ def _panel(ax, t, X, color, n_examples, rng, label):
         ax.plot(t, X[i], color=color, lw=0.6, alpha=0.35)
     mean, sd = X.mean(axis=0), X.std(axis=0)
     ax.fill_between(t, mean - sd, mean + sd, color=color, alpha=0.25, lw=0)
-    ax.plot(t, mean, color=color, lw=1.6, label=f"{label} mean ± sd (n={len(X)})")
+    ax.plot(t, mean, color=color, lw=1.6, label=f"{label} mean ± sd")
+    # the count of this panel's class, not one legend's count for every class
+    ax.text(
+        0.03, 0.95, f"n={len(X):,}", transform=ax.transAxes, va="top",
+        fontsize="x-small", color=color,
+    )  # fmt: skip
 
 
 def plot_beats(
@@ -129,9 +134,9 @@ def plot_beats(
             axes[1, j].plot(
                 t, real.mean(axis=0), color=_REAL, lw=1.0, ls="--", label="real mean"
             )
-    axes[0, 0].set_ylabel("real")
+    axes[0, 0].set_ylabel("real\namplitude")
     if Xs is not None:
-        axes[1, 0].set_ylabel("synthetic")
+        axes[1, 0].set_ylabel("synthetic\namplitude")
     for ax in axes[-1]:
         ax.set_xlabel("time (s)" if sampling_rate else "sample")
     for row in axes:

@@ -83,14 +83,15 @@ def plot_protocols(
             hi = (
                 float(cols["ci_high"][i[0]]) if len(i) and "ci_high" in cols else np.nan
             )
-            err.append(
-                (mean - lo, hi - mean) if np.isfinite([lo, hi]).all() else (0, 0)
-            )
+            # no interval (one repeat): no error bar, not a bar of zero width
+            ok = np.isfinite([lo, hi]).all()
+            err.append((mean - lo, hi - mean) if ok else (np.nan, np.nan))
+        err = np.array(err).T  # (2, n_protocols)
         bars = ax.bar(
             x + (k - (len(metrics) - 1) / 2) * width,
             heights,
             width,
-            yerr=np.array(err).T,
+            yerr=err if np.isfinite(err).any() else None,
             capsize=3,
             label=metric.replace("_", " "),
             color=f"C{k}",

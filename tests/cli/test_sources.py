@@ -56,3 +56,10 @@ def test_python_loader_keeps_python_advice(tmp_path):
         load_mitbih(data_home=tmp_path, records=["100"], download_if_missing=False)
     text = str(info.value)
     assert "download_if_missing=True" in text and "or put the files" in text
+
+
+def test_tables_print_a_tiny_negative_as_zero():
+    from ecgaug.cli._common import format_table
+
+    text = format_table([["mmd", -4e-6, -0.25]], ["metric", "reference", "value"])
+    assert "-0.000" not in text and "0.000" in text and "-0.250" in text

@@ -225,3 +225,34 @@ def test_protocol_bars_show_the_means(beats, tmp_path):
     with pytest.raises(ValueError, match=r"metric\(s\) \['auc'\] are not in"):
         plot_protocols(res, metrics=["auc"])
     _render(ax, tmp_path)
+
+
+# ------------------------------------------------------ issue 18: labels
+def test_beat_grid_counts_each_class_and_labels_the_y_axis(beats):
+    sample, X_synth, y_synth = beats
+    fig = plot_beats(
+        sample.data, sample.target, X_synth, y_synth, n_examples=1,
+        target_names=sample.target_names, random_state=0,
+    )  # fmt: skip
+    for j, c in enumerate(np.unique(sample.target)):
+        texts = [t.get_text() for t in fig.axes[j].texts]  # the real row
+        assert texts == [f"n={int(np.sum(sample.target == c)):,}"], texts
+    legend = fig.axes[4].get_legend()
+    assert all("n=" not in t.get_text() for t in legend.get_texts())
+    assert "amplitude" in fig.axes[0].get_ylabel()
+    assert "amplitude" in fig.axes[5].get_ylabel()
+
+
+def test_protocol_bars_have_no_error_bars_for_one_repeat():
+    one = {
+        "protocol": ["TRTR", "TSTR"], "metric": ["accuracy"] * 2, "label": [None] * 2,
+        "mean": [0.9, 0.5], "ci_low": [np.nan] * 2, "ci_high": [np.nan] * 2,
+    }  # fmt: skip
+    from matplotlib.container import ErrorbarContainer
+
+    def n_errorbars(ax):
+        return sum(isinstance(c, ErrorbarContainer) for c in ax.containers)
+
+    assert n_errorbars(plot_protocols(one, metrics=["accuracy"])) == 0
+    two = {**one, "ci_low": [0.85, 0.4], "ci_high": [0.95, 0.6]}
+    assert n_errorbars(plot_protocols(two, metrics=["accuracy"])) == 1
