@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ecgaug import __version__
     from ecgaug._malloc import MALLOC_TUNING, OPT_OUT_ENV, malloc_tuning_active
+    from ecgaug._threads import THREADS_ENV, fit_threads
     from ecgaug._utils import resolve_device
     from ecgaug.datasets import get_cache_dir, get_data_home
     from ecgaug.generators import __all__ as samplers
@@ -53,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
         ("skorch", skorch.__version__),
         ("device auto", str(resolve_device("auto"))),
         ("cpu threads", str(torch.get_num_threads())),
+        ("threads per fit now", f"{fit_threads()} (ecgaug._threads; {THREADS_ENV})"),
+        ("OMP_WAIT_POLICY", os.environ.get("OMP_WAIT_POLICY", "unset (threads spin)")),
         ("data home", str(get_data_home())),
         ("cache dir", str(get_cache_dir())),
         ("samplers", ", ".join(samplers)),

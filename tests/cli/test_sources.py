@@ -63,3 +63,11 @@ def test_tables_print_a_tiny_negative_as_zero():
 
     text = format_table([["mmd", -4e-6, -0.25]], ["metric", "reference", "value"])
     assert "-0.000" not in text and "0.000" in text and "-0.250" in text
+
+
+def test_info_shows_the_threads_of_a_fit(ecgaug):
+    run = ecgaug("info")
+    assert run.rc == 0, run
+    lines = dict(line.split(None, 1) for line in run.out.splitlines() if line)
+    assert "OMP_WAIT_POLICY" in lines and lines["OMP_WAIT_POLICY"].strip() == "PASSIVE"
+    assert "per fit now" in run.out and "ECGAUG_NUM_THREADS" in run.out
