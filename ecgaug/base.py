@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import importlib
 import math
 import time
 import warnings
+import zipfile
 from collections.abc import Iterator
-from numbers import Integral
+from numbers import Integral, Real
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -30,12 +31,24 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from tqdm.auto import tqdm
 
+from ecgaug._persist import (
+    InvalidFileError,
+    check_payload,
+    content_digest,
+    import_class,
+)
 from ecgaug._threads import limit_threads
-from ecgaug._utils import atomic_path, check_finite, resolve_device, torch_generator
+from ecgaug._utils import (
+    atomic_path,
+    check_finite,
+    resolve_device,
+    rng_scope,
+    torch_generator,
+)
 
 __all__ = ["BaseGenerativeSampler", "TrainingDivergedError"]
 
-_FORMAT = "ecgaug.sampler/1"
+_FORMAT = "ecgaug.sampler/2"  # /2: with a SHA-256 of the content
 
 
 class TrainingDivergedError(RuntimeError):
@@ -54,10 +67,14 @@ class BaseGenerativeSampler(BaseOverSampler):
     implements three hooks:
 
     - ``_build(config, n_timesteps, n_classes)``: create the networks and
-      optimisers (attributes ending in ``_``) on ``self.device_``;
+      optimisers (attributes ending in ``_``) on ``self.device_``, passing each
+      network through :func:`ecgaug._utils.init_parameters_` so that its
+      initial weights come from the fit's generator;
     - ``_train_step(x, y)``: one optimisation step on a batch ``x`` of shape
       ``(B, n_leads, T)`` scaled to ``[-1, 1]`` and encoded labels ``y`` of shape
-      ``(B,)``; returns a dict of float losses;
+      ``(B,)``, drawing all its randomness from
+      :func:`ecgaug._utils.active_generator` (on ``self.device_``); returns a
+      dict of float losses;
     - ``_generate(y, generator)``: a batch of beats ``(B, n_leads, T)`` in
       ``[-1, 1]`` for encoded labels ``y``, drawing all noise from the CPU
       ``torch.Generator`` ``generator``.
@@ -66,6 +83,11 @@ class BaseGenerativeSampler(BaseOverSampler):
     _presets: ClassVar[dict[str, dict[str, Any]]] = {}
     _module_names: ClassVar[tuple[str, ...]] = ()
     _min_samples_per_class: ClassVar[int] = 2
+    #: Settings (keys of ``config_``) that a ``warm_start`` fit may change;
+    #: changing any other one needs a new fit.
+    _warm_start_settings: ClassVar[frozenset[str]] = frozenset(
+        {"n_epochs", "batch_size", "sample_batch_size"}
+    )
     _sampling_type = "over-sampling"
 
     _parameter_constraints: ClassVar[dict] = {
@@ -104,6 +126,26 @@ class BaseGenerativeSampler(BaseOverSampler):
         self._train(X, y)
         return self
 
+    def fit_resample(self, X, y, **params):
+        """Train on ``(X, y)`` and append generated beats as ``sampling_strategy`` asks.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_leads * n_timesteps)
+            Beats.
+        y : array-like of shape (n_samples,)
+            Class labels, all of one type.
+
+        Returns
+        -------
+        X_resampled : ndarray of shape (n_samples_new, n_features_in_)
+            ``X`` followed by the generated beats.
+        y_resampled : ndarray of shape (n_samples_new,)
+            Their labels.
+        """
+        _check_one_label_type(y)  # before imbalanced-learn's own target checks
+        return super().fit_resample(X, y, **params)
+
     def _fit_resample(self, X, y):
         self._train(X, y)
         labels = np.concatenate(
@@ -119,6 +161,7 @@ class BaseGenerativeSampler(BaseOverSampler):
         return np.vstack([X, X_new]), np.concatenate([y, y_new])
 
     def _check_X_y(self, X, y, accept_sparse=None):
+        _check_one_label_type(y)
         check_classification_targets(y)
         y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
         X, y = validate_data(
@@ -180,22 +223,28 @@ class BaseGenerativeSampler(BaseOverSampler):
                     f"X has {X.shape[1]} features but this sampler was fitted on "
                     f"{self.n_features_in_}; warm_start needs the same beat length."
                 )
+            self._warm_start_update(X)
         else:
             self._init_fitted_state(X, y)
             y_enc = self._encode(y)
         config = self.config_
         device = self.device_
         rng = check_random_state(self.random_state)
-        seed = int(rng.randint(0, 2**31 - 1))
+        # Every draw of the fit comes from its own generators, never from
+        # torch's global one, which all threads share: the initial weights
+        # from a CPU generator, the training noise and dropout masks from one
+        # on the device (the hooks read it with active_generator()), the batch
+        # order from ``rng``.
+        init_gen = torch_generator(rng)
+        train_gen = torch_generator(rng, device)
         x_all = torch.from_numpy(self._scale(X)).to(device)
         y_all = torch.from_numpy(y_enc).to(device)
         n, batch_size = len(X), min(int(config["batch_size"]), len(X))
         steps = max(1, n // batch_size)
-        fork_devices = [device.index or 0] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=fork_devices), limit_threads():
-            torch.manual_seed(seed)
+        with rng_scope(train_gen), limit_threads():
             if not continuing:
-                self._build(config, self.n_timesteps_, len(self.classes_))
+                with rng_scope(init_gen), _global_rng_kept():
+                    self._build(config, self.n_timesteps_, len(self.classes_))
                 self.history_ = []
             self._set_train_mode(True)
             callbacks = list(self.callbacks or ())
@@ -234,6 +283,62 @@ class BaseGenerativeSampler(BaseOverSampler):
             for cb in callbacks:
                 cb.on_train_end(self)
         self.n_epochs_ = len(self.history_)
+
+    def _warm_start_update(self, X: np.ndarray) -> None:
+        """Take the settings changed since the last fit, or refuse them.
+
+        ``n_epochs`` is the number of epochs of this fit call (as
+        ``max_iter`` of scikit-learn's warm-started estimators); the settings
+        in ``_warm_start_settings`` (learning rates, ...) apply from now on;
+        the beats keep the first fit's scaling (``data_range_``), so ``X``
+        must lie inside it, and the networks' shapes cannot change.
+        """
+        fitted = self.n_features_in_ // self.n_timesteps_
+        if self.n_leads != fitted:
+            raise ValueError(
+                f"warm_start cannot change n_leads (fitted with n_leads={fitted}, "
+                f"now {self.n_leads}); set warm_start=False to refit."
+            )
+        if resolve_device(self.device) != self.device_:
+            raise ValueError(
+                f"warm_start cannot change device (fitted on {self.device_}, "
+                f"now {self.device!r}); set warm_start=False to refit."
+            )
+        lo, hi = self.data_range_
+        x_lo, x_hi = float(X.min()), float(X.max())
+        tol = 1e-6 * (hi - lo)
+        if x_lo < lo - tol or x_hi > hi + tol:
+            raise ValueError(
+                f"X spans [{x_lo:.6g}, {x_hi:.6g}], outside the range "
+                f"data_range_=({lo:.6g}, {hi:.6g}) that this sampler scales beats "
+                "with since its first fit; warm_start keeps that scaling, and "
+                "samples could not reach the new values. Clip X to data_range_, "
+                "or set warm_start=False to refit."
+            )
+        config = self._resolve_config()
+        frozen = {
+            k: (self.config_.get(k), v)
+            for k, v in config.items()
+            if k not in self._warm_start_settings and self.config_.get(k) != v
+        }
+        if frozen:
+            changes = ", ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in frozen.items())
+            raise ValueError(
+                f"warm_start cannot change {changes} (they shape the networks or "
+                "the noise process); set them back, or set warm_start=False to "
+                "refit."
+            )
+        self.config_ = config
+        self.dtype_ = X.dtype  # samples come out in the latest fit's dtype
+        self._apply_settings(config)
+
+    def _apply_settings(self, config: dict[str, Any]) -> None:
+        """Push changed ``_warm_start_settings`` into optimisers and networks.
+
+        ``n_epochs``, ``batch_size`` and ``sample_batch_size`` are read from
+        ``config_`` where they are used; a subclass overrides this for the
+        settings held elsewhere (the optimisers' learning rates).
+        """
 
     def _init_fitted_state(self, X: np.ndarray, y: np.ndarray) -> None:
         self.classes_, counts = np.unique(y, return_counts=True)
@@ -300,15 +405,69 @@ class BaseGenerativeSampler(BaseOverSampler):
             return self.classes_[
                 rng.choice(len(self.classes_), size=n_samples, p=prior)
             ]
-        y = np.asarray(y)
-        if y.ndim == 0:
-            return np.full(n_samples, y.item(), dtype=self.classes_.dtype)
+        y = _as_labels(y)
+        self._check_label_types(y)
+        if y.ndim == 0:  # keep y's own dtype: 'NX' must not become 'N'
+            y = np.full(n_samples, y.item(), dtype=y.dtype)
         if y.shape != (n_samples,):
             raise ValueError(
                 f"y must be one label or an array of n_samples labels "
                 f"(n_samples={n_samples}); got shape {y.shape}."
             )
-        return y
+        # the fitted classes themselves, in their dtype (codes are checked)
+        return self.classes_[self._encode(y)]
+
+    def _check_label_types(self, labels: np.ndarray) -> None:
+        """Refuse labels of another type than the classes (no silent casting).
+
+        ``2.5``, ``True`` or ``"2"`` are not the class ``2``; an integer is
+        accepted for float classes (``1`` is ``1.0``).
+        """
+        if labels.size == 0:  # no label, nothing to check
+            return
+        have, fitted = _label_kinds(labels), _label_kinds(self.classes_)
+        allowed = fitted | ({"int"} if "float" in fitted else set())
+        wrong = sorted(have - allowed)
+        if wrong:
+            values = labels.ravel().tolist()
+            bad = next((v for v in values if _value_kind(v) in wrong), values[0])
+            raise ValueError(
+                f"y holds {'/'.join(wrong)} label(s) such as {bad!r}, but this "
+                f"sampler was fitted on {'/'.join(sorted(fitted))} classes "
+                f"{self.classes_.tolist()}; pass labels of the fitted type."
+            )
+
+    def _check_n_samples(self, n_samples) -> int:
+        if (
+            not isinstance(n_samples, Integral)
+            or isinstance(n_samples, bool | np.bool_)
+            or n_samples < 0
+        ):
+            raise ValueError(
+                f"n_samples must be a non-negative integer, got {n_samples!r}."
+            )
+        return int(n_samples)
+
+    def _sample_batch(self, batch_size) -> int:
+        """The beats per forward pass: ``batch_size``, else ``sample_batch_size``
+        as set now, else the preset's."""
+        if batch_size is None:
+            batch_size = getattr(self, "sample_batch_size", None)
+            name = "sample_batch_size"
+        else:
+            name = "batch_size"
+        if batch_size is None:
+            return int(self.config_.get("sample_batch_size", 1024))
+        if (
+            not isinstance(batch_size, Integral)
+            or isinstance(batch_size, bool | np.bool_)
+            or batch_size < 1
+        ):
+            raise ValueError(
+                f"{name} must be a positive integer (beats per forward pass), "
+                f"got {batch_size!r}; pass None for the preset's value."
+            )
+        return int(batch_size)
 
     def iter_sample(
         self,
@@ -329,16 +488,13 @@ class BaseGenerativeSampler(BaseOverSampler):
         y_batch : ndarray of shape (n_batch,)
         """
         check_is_fitted(self, "classes_")
-        if not isinstance(n_samples, Integral) or n_samples < 0:
-            raise ValueError(
-                f"n_samples must be a non-negative integer, got {n_samples!r}."
-            )
+        n_samples = self._check_n_samples(n_samples)
+        batch = self._sample_batch(batch_size)
         rs = self.random_state if random_state is None else random_state
         rng = check_random_state(rs)
-        labels = self._sample_labels(int(n_samples), y, rng)
+        labels = self._sample_labels(n_samples, y, rng)
         codes = self._encode(labels)
         gen = torch_generator(rng)
-        batch = int(batch_size or self.config_.get("sample_batch_size", 1024))
         self._set_train_mode(False)
         with torch.inference_mode(), self._autocast(), limit_threads():
             for start in range(0, len(codes), batch):
@@ -362,11 +518,13 @@ class BaseGenerativeSampler(BaseOverSampler):
             Number of beats.
         y : label, array-like of shape (n_samples,) or None, default=None
             One class label for all beats, one label per beat, or ``None`` to
-            draw labels with the class proportions seen in ``fit``.
-        batch_size : int, default=None
-            Beats generated per forward pass (the preset's
-            ``sample_batch_size`` when None). Memory is bounded by the batch,
-            plus the returned array.
+            draw labels with the class proportions seen in ``fit``. Labels
+            must be of the fitted classes' type: ``2.5``, ``True`` or ``"2"``
+            is not the class ``2`` (a ``ValueError`` says so).
+        batch_size : int >= 1, default=None
+            Beats generated per forward pass; ``None`` takes the sampler's
+            ``sample_batch_size`` as set now (the preset's when that is None).
+            Memory is bounded by the batch, plus the returned array.
         random_state : int, RandomState instance or None, default=None
             Seed of this draw; ``None`` uses the sampler's ``random_state``, so
             that an integer ``random_state`` gives the same beats on every call
@@ -381,7 +539,9 @@ class BaseGenerativeSampler(BaseOverSampler):
             Their class labels.
         """
         check_is_fitted(self, "classes_")
-        X = np.empty((int(n_samples), self.n_features_in_), dtype=self.dtype_)
+        n_samples = self._check_n_samples(n_samples)
+        self._sample_batch(batch_size)  # before allocating X
+        X = np.empty((n_samples, self.n_features_in_), dtype=self.dtype_)
         ys = []
         start = 0
         for xb, yb in self.iter_sample(
@@ -399,8 +559,10 @@ class BaseGenerativeSampler(BaseOverSampler):
 
         The file is read back with :meth:`load`, which uses
         ``torch.load(weights_only=True)``: it holds only tensors and plain
-        Python values. Callbacks, callables and ``RandomState`` instances are
-        not saved (a warning says which).
+        Python values, and a SHA-256 of them that :meth:`load` checks.
+        Callbacks and ``RandomState`` instances are not saved (a warning says
+        which); a callable ``sampling_strategy`` is saved as the dict of class
+        sizes it asked for on the training data (with a warning).
         """
         check_is_fitted(self, "classes_")
         payload = {
@@ -424,6 +586,7 @@ class BaseGenerativeSampler(BaseOverSampler):
                 name: getattr(self, name).state_dict() for name in self._module_names
             },
         }
+        payload["sha256"] = content_digest(payload)
         with atomic_path(path) as tmp:
             torch.save(payload, tmp)
 
@@ -443,24 +606,44 @@ class BaseGenerativeSampler(BaseOverSampler):
         -------
         sampler : BaseGenerativeSampler
             A fitted sampler that draws the same beats as the one saved.
+
+        Raises
+        ------
+        ValueError
+            When the file is not one that :meth:`save` wrote, or its content
+            does not match its checksum (damaged or edited).
+        TypeError
+            When the file holds another sampler class than ``cls``.
         """
-        try:
-            payload = torch.load(path, map_location="cpu", weights_only=True)
-        except FileNotFoundError:
-            raise
-        except Exception as exc:  # a truncated or foreign file
-            raise ValueError(
-                f"{path} is not a readable ecgaug sampler file ({exc})."
-            ) from exc
-        if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
-            raise ValueError(f"{path} is not an ecgaug sampler file.")
-        klass = _import_class(payload["class"])
+        payload = _read_payload(path)
+        check_payload(payload, path, _FORMAT)
+        klass = import_class(payload["class"], path, BaseGenerativeSampler)
         if not issubclass(klass, cls):
             raise TypeError(f"{path} holds a {klass.__name__}, not a {cls.__name__}.")
         params = dict(payload["params"])
+        unknown = sorted(set(params) - set(klass().get_params(deep=False)))
+        if unknown:
+            raise InvalidFileError(
+                path, f"{klass.__name__} has no parameter(s) {unknown}."
+            )
         if device is not None:
             params["device"] = device
         est = klass(**params)
+        est.device_ = resolve_device(est.device)
+        try:
+            est._restore(payload)
+        except (KeyError, IndexError, TypeError, ValueError, RuntimeError) as exc:
+            raise InvalidFileError(
+                path,
+                f"its content does not fit a {klass.__name__} "
+                f"({type(exc).__name__}: {exc}).",
+            ) from exc
+        est._set_train_mode(False)
+        return est
+
+    def _restore(self, payload: dict) -> None:
+        """Set the fitted state and weights of :meth:`load` from ``payload``."""
+        est, klass = self, type(self)
         fitted = payload["fitted"]
         est.classes_ = np.asarray(fitted["classes"])
         est.class_counts_ = np.asarray(fitted["class_counts"], dtype=np.int64)
@@ -470,22 +653,24 @@ class BaseGenerativeSampler(BaseOverSampler):
         est.dtype_ = np.dtype(fitted["dtype"])
         est.config_ = fitted["config"]
         est.sampling_strategy_ = dict(fitted["sampling_strategy"])
-        est.history_ = fitted["history"]
+        est.history_ = list(fitted["history"])
         est.n_epochs_ = len(est.history_)
-        est.device_ = resolve_device(est.device)
-        with torch.random.fork_rng(devices=[]):
+        _check_fitted_state(est)
+        with rng_scope(torch.Generator()), _global_rng_kept():  # weights loaded below
             est._build(est.config_, est.n_timesteps_, len(est.classes_))
         for name in klass._module_names:
             getattr(est, name).load_state_dict(payload["modules"][name])
-        est._set_train_mode(False)
-        return est
 
     def _plain_params(self) -> dict[str, Any]:
         params, dropped = {}, []
         for k, v in self.get_params(deep=False).items():
-            if v is None or isinstance(v, bool | int | float | str):
+            if k == "sampling_strategy" and callable(v):
+                params[k] = self._strategy_as_dict()
+            elif v is None or isinstance(v, bool | int | float | str):
                 params[k] = v
-            elif isinstance(v, dict) and all(isinstance(x, int | str) for x in v):
+            elif isinstance(v, dict) and all(
+                isinstance(_plain(x), int | str) for x in v
+            ):
                 params[k] = {_plain(a): _plain(b) for a, b in v.items()}
             elif isinstance(v, torch.device):
                 params[k] = str(v)
@@ -500,6 +685,23 @@ class BaseGenerativeSampler(BaseOverSampler):
                 stacklevel=3,
             )
         return params
+
+    def _strategy_as_dict(self) -> dict:
+        """A callable ``sampling_strategy`` as the class sizes it asked for."""
+        counts = dict(zip(self.classes_.tolist(), self.class_counts_.tolist()))
+        sizes = {
+            _plain(c): counts[_plain(c)] + int(n)
+            for c, n in self.sampling_strategy_.items()
+        }
+        warnings.warn(
+            f"save() cannot keep the callable sampling_strategy; the saved "
+            f"sampler gets the class sizes it asked for on the training data, "
+            f"{sizes}. set_params(sampling_strategy=...) after load to use a "
+            "callable again.",
+            UserWarning,
+            stacklevel=4,
+        )
+        return sizes
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -519,15 +721,103 @@ class BaseGenerativeSampler(BaseOverSampler):
         raise NotImplementedError
 
 
+def _global_rng_kept():
+    """Restore torch's global CPU generator after building networks.
+
+    Layer constructors draw their default weights from it; those draws are
+    replaced (:func:`ecgaug._utils.init_parameters_`), and the caller's global
+    random stream stays as it was.
+    """
+    return torch.random.fork_rng(devices=[])
+
+
+def _check_fitted_state(est: BaseGenerativeSampler) -> None:
+    """Raise ``ValueError`` when a loaded fitted state contradicts itself."""
+    n_classes = len(est.classes_)
+    if (
+        est.classes_.ndim != 1
+        or n_classes < 2
+        or est.class_counts_.shape != (n_classes,)
+    ):
+        raise ValueError("classes and class_counts do not match")
+    if est.n_timesteps_ * est.n_leads != est.n_features_in_:
+        raise ValueError(
+            f"n_timesteps={est.n_timesteps_} x n_leads={est.n_leads} is not "
+            f"n_features_in={est.n_features_in_}"
+        )
+    lo, hi = (float(v) for v in est.data_range_)
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise ValueError(f"data_range {est.data_range_} is not a finite interval")
+    if est.dtype_.kind != "f":
+        raise ValueError(f"dtype {est.dtype_} is not a float type")
+
+
+def _check_one_label_type(y) -> None:
+    """Refuse ``y`` mixing label types (``[0, "S", ...]``) with a clear error."""
+    kinds = _label_kinds(_as_labels(y))
+    if len(kinds) > 1 and kinds != {"int", "float"}:
+        raise ValueError(
+            f"y mixes label types ({', '.join(sorted(kinds))}); class labels must "
+            "all be of one type: convert them, e.g. y = y.astype(str)."
+        )
+
+
+def _as_labels(y) -> np.ndarray:
+    """``y`` as an array, a list's items kept as they are (numpy would turn
+    ``[0, "S"]`` into the strings ``["0", "S"]``)."""
+    if isinstance(y, list | tuple):
+        labels = np.empty(len(y), dtype=object)
+        labels[:] = y
+        kinds = _label_kinds(labels)
+        return labels if len(kinds) > 1 else np.asarray(y)
+    return np.asarray(y)
+
+
+def _label_kinds(labels: np.ndarray) -> set[str]:
+    """The kinds of the labels: ``{"int"}``, ``{"str"}``, ``{"int", "str"}``..."""
+    kind = labels.dtype.kind
+    if kind != "O":
+        return {_DTYPE_KINDS.get(kind, labels.dtype.name)}
+    return {_value_kind(v) for v in labels.ravel().tolist()}
+
+
+_DTYPE_KINDS = {
+    "b": "bool",
+    "i": "int",
+    "u": "int",
+    "f": "float",
+    "U": "str",
+    "S": "bytes",
+}
+
+
+def _value_kind(v) -> str:
+    if isinstance(v, bool | np.bool_):
+        return "bool"
+    if isinstance(v, Integral):
+        return "int"
+    if isinstance(v, Real):
+        return "float"
+    if isinstance(v, str):
+        return "str"
+    return type(v).__name__
+
+
 def _plain(v):
     """numpy scalars → Python scalars, for files read with ``weights_only=True``."""
     return v.item() if isinstance(v, np.generic) else v
 
 
-def _import_class(qualified: str):
-    module, _, name = qualified.rpartition(".")
-    if not module.startswith("ecgaug."):
-        raise ValueError(
-            f"Refusing to load class {qualified!r}: not an ecgaug sampler."
+def _read_payload(path):
+    """The object in a file written by ``torch.save``, read without running code."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No sampler file at {path}.")
+    if not zipfile.is_zipfile(path):
+        raise InvalidFileError(
+            path, "it is not a torch archive written by save() (truncated or foreign)."
         )
-    return getattr(importlib.import_module(module), name)
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # damaged archive, or objects weights_only refuses
+        raise InvalidFileError(path, f"torch.load cannot read it ({exc}).") from exc

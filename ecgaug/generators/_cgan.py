@@ -12,6 +12,8 @@ from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval
 from torch import nn
 
+from ecgaug._utils import init_parameters_
+
 from ._docstrings import _base_attributes_docstring, _base_params_docstring
 from ._gan import BaseConditionalGAN
 from ._nn.layers import EMASchedule, LabelConditionedLatent, SNConv1d, make_ema
@@ -380,19 +382,23 @@ class CGANSampler(BaseConditionalGAN):
             "n_leads": self.n_leads,
             "n_classes": n_classes,
         }
-        self.generator_ = ConvGenerator(
-            latent_dim=c["latent_dim"],
-            label_embed_dim=c["label_embed_dim"],
-            width=c["g_width"],
-            n_up=c["g_n_up"],
-            kernel_size=c["kernel_size"],
-            **shared,
+        self.generator_ = init_parameters_(
+            ConvGenerator(
+                latent_dim=c["latent_dim"],
+                label_embed_dim=c["label_embed_dim"],
+                width=c["g_width"],
+                n_up=c["g_n_up"],
+                kernel_size=c["kernel_size"],
+                **shared,
+            )
         ).to(self.device_)
-        self.discriminator_ = PatchDiscriminator(
-            width=c["d_width"],
-            n_layers=c["d_layers"],
-            kernel_size=c["kernel_size"],
-            **shared,
+        self.discriminator_ = init_parameters_(
+            PatchDiscriminator(
+                width=c["d_width"],
+                n_layers=c["d_layers"],
+                kernel_size=c["kernel_size"],
+                **shared,
+            )
         ).to(self.device_)
         self.ema_ = make_ema(self.generator_, EMASchedule(decay=c["ema_decay"]))
         self._make_optimizers(c)

@@ -20,7 +20,9 @@ _base_params_docstring = (
         ``config_``.
 
     n_epochs : int, default=None
-        Passes over the training beats.
+        Passes over the training beats in each call of ``fit``: with
+        ``warm_start=True`` every further ``fit`` trains ``n_epochs`` more
+        (as ``max_iter`` of scikit-learn's warm-started estimators).
 
     batch_size : int, default=None
         Real beats per training step.
@@ -37,7 +39,14 @@ _base_params_docstring = (
 
     warm_start : bool, default=False
         When True, ``fit`` continues training the fitted networks (same beat
-        length and classes) instead of starting anew.
+        length, leads and classes) instead of starting anew. Settings changed
+        with ``set_params`` since the last fit apply: ``n_epochs`` (epochs of
+        this fit), ``batch_size``, ``sample_batch_size``, the learning rates
+        and loss weights; one that shapes the networks (an architecture
+        setting, ``preset``, ``n_leads``, ``device``) raises a ``ValueError``.
+        The beats keep the first fit's scaling (``data_range_``): ``X`` outside
+        it raises a ``ValueError`` rather than giving samples clamped to the
+        old range.
 
     random_state : int, RandomState instance or None, default=None
         Seeds the weights, the training noise and the batches, and is the

@@ -30,6 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ecgaug._utils import active_generator
 from ecgaug.base import BaseGenerativeSampler
 
 from ._nn.layers import latent_noise
@@ -56,6 +57,20 @@ class BaseConditionalGAN(BaseGenerativeSampler):
         "ema_",
     )
     _conditional_realness: ClassVar[bool] = False
+    _warm_start_settings: ClassVar[frozenset[str]] = (
+        BaseGenerativeSampler._warm_start_settings
+        | {"lr_g", "lr_d", "beta1", "beta2", "lambda_cls", "grad_clip"}
+    )
+
+    def _apply_settings(self, config: dict[str, Any]) -> None:
+        betas = (float(config["beta1"]), float(config["beta2"]))
+        for optimizer, lr in (
+            (self.g_optimizer_, config["lr_g"]),
+            (self.d_optimizer_, config["lr_d"]),
+        ):
+            for group in optimizer.param_groups:
+                group["lr"], group["betas"] = float(lr), betas
+        self.ema_.multi_avg_fn.batch_size = int(config["batch_size"])
 
     def _make_optimizers(self, config: dict[str, Any]) -> None:
         # foreach: one kernel per operation over all parameters instead of a
@@ -93,9 +108,14 @@ class BaseConditionalGAN(BaseGenerativeSampler):
         B = len(x)
         step = int(self.ema_.n_averaged) + 1
         lambda_cls = float(config["lambda_cls"])
-        z = torch.randn(B, config["latent_dim"], device=x.device)  # (B, Z)
+        gen = active_generator()  # the fit's own generator (see base._train)
+        z = torch.randn(
+            B, config["latent_dim"], device=x.device, generator=gen
+        )  # (B, Z)
         if self._conditional_realness:
-            y_fake = torch.randint(0, len(self.classes_), (B,), device=x.device)
+            y_fake = torch.randint(
+                0, len(self.classes_), (B,), device=x.device, generator=gen
+            )
         else:
             y_fake = y
 

@@ -10,6 +10,8 @@ import torch.nn.functional as F
 from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ecgaug._utils import init_parameters_
+
 from ._docstrings import _base_attributes_docstring, _base_params_docstring
 from ._gan import BaseConditionalGAN
 from ._nn.layers import EMASchedule, gradient_penalty, make_ema
@@ -235,6 +237,9 @@ class TTSCGANSampler(BaseConditionalGAN):
         },
     }
 
+    _warm_start_settings: ClassVar[frozenset[str]] = (
+        BaseConditionalGAN._warm_start_settings | {"lambda_gp", "gp_every"}
+    )
     _parameter_constraints: ClassVar[dict] = {
         **BaseConditionalGAN._parameter_constraints,
         **{
@@ -360,22 +365,26 @@ class TTSCGANSampler(BaseConditionalGAN):
             "dropout": c["dropout"],
             "attn_dropout": c["attn_dropout"],
         }
-        self.generator_ = TTSGenerator(
-            latent_dim=c["latent_dim"],
-            label_embed_dim=c["label_embed_dim"],
-            embed_dim=c["g_embed_dim"],
-            depth=c["g_depth"],
-            n_heads=c["g_heads"],
-            patch_size=c["g_patch_size"],
-            **shared,
+        self.generator_ = init_parameters_(
+            TTSGenerator(
+                latent_dim=c["latent_dim"],
+                label_embed_dim=c["label_embed_dim"],
+                embed_dim=c["g_embed_dim"],
+                depth=c["g_depth"],
+                n_heads=c["g_heads"],
+                patch_size=c["g_patch_size"],
+                **shared,
+            )
         ).to(self.device_)
-        self.discriminator_ = TTSDiscriminator(
-            embed_dim=c["d_embed_dim"],
-            depth=c["d_depth"],
-            n_heads=c["d_heads"],
-            patch_size=c["d_patch_size"],
-            projection=c["projection"],
-            **shared,
+        self.discriminator_ = init_parameters_(
+            TTSDiscriminator(
+                embed_dim=c["d_embed_dim"],
+                depth=c["d_depth"],
+                n_heads=c["d_heads"],
+                patch_size=c["d_patch_size"],
+                projection=c["projection"],
+                **shared,
+            )
         ).to(self.device_)
         schedule = EMASchedule(
             half_life=1000.0 * c["ema_kimg"],

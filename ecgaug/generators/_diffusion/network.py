@@ -247,6 +247,12 @@ class ResidualBlock(nn.Module):
         scale[:, :channels] = _INV_SQRT2
         self.register_buffer("scale", scale, persistent=False)
 
+    def init_parameters_(self, generator: torch.Generator | None) -> None:
+        """DiffWave's Kaiming-normal convolutions (see
+        :func:`ecgaug._utils.init_parameters_`)."""
+        nn.init.kaiming_normal_(self.dilated_conv.weight, generator=generator)
+        nn.init.kaiming_normal_(self.output_projection.weight, generator=generator)
+
     def forward(
         self, state: torch.Tensor, bias: torch.Tensor, folded: Folded | None
     ) -> torch.Tensor:
@@ -305,6 +311,11 @@ class DiffWave(nn.Module):
         nn.init.zeros_(self.output_projection.weight)
         nn.init.zeros_(self.output_projection.bias)
         self.to(memory_format=torch.channels_last)
+
+    def init_parameters_(self, generator: torch.Generator | None) -> None:
+        """The output starts at zero (see :func:`ecgaug._utils.init_parameters_`)."""
+        nn.init.zeros_(self.output_projection.weight)
+        nn.init.zeros_(self.output_projection.bias)
 
     @property
     def null_class(self) -> int:

@@ -33,6 +33,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ecgaug._utils import active_generator
+
 from .network import DiffWave
 
 __all__ = ["GaussianDiffusion", "make_beta_schedule"]
@@ -128,18 +130,28 @@ class GaussianDiffusion(nn.Module):
         s = self.sqrt_one_minus_alphas_cumprod[t][:, None, None]  # (B, 1, 1)
         return a * x0 + s * noise
 
-    def loss(self, x0: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    def loss(
+        self,
+        x0: torch.Tensor,
+        y: torch.Tensor,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
         """The DDPM objective ``E || eps - eps_theta(x_t, t, y') ||^2``.
 
         ``t`` is uniform over the steps, ``eps`` standard normal (both from
-        torch's global generator) and ``y'`` is ``y`` with each label replaced
-        by the null class with probability ``p_uncond``.
+        ``generator``, on ``x0``'s device; ``None``:
+        :func:`ecgaug._utils.active_generator`) and ``y'`` is ``y`` with each
+        label replaced by the null class with probability ``p_uncond``.
         """
-        B = len(x0)
-        t = torch.randint(0, self.n_steps, (B,), device=x0.device)  # (B,)
-        noise = torch.randn_like(x0)  # (B, L, T)
+        if generator is None:
+            generator = active_generator()
+        B, dev = len(x0), x0.device
+        t = torch.randint(0, self.n_steps, (B,), device=dev, generator=generator)
+        noise = torch.randn(
+            x0.shape, dtype=x0.dtype, device=dev, generator=generator
+        )  # (B, L, T)
         if self.p_uncond > 0:
-            drop = torch.rand(B, device=x0.device) < self.p_uncond
+            drop = torch.rand(B, device=dev, generator=generator) < self.p_uncond
             y = torch.where(drop, torch.full_like(y, self.network.null_class), y)
         x_t = self.q_sample(x0, t, noise)  # (B, L, T)
         out = self.network(x_t, t.float(), y)  # (B, L, T)

@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 
+from ecgaug._utils import init_parameters_
 from ecgaug.base import BaseGenerativeSampler
 
 from .._docstrings import _base_attributes_docstring, _base_params_docstring
@@ -201,6 +202,10 @@ class DiffusionSampler(BaseGenerativeSampler):
 
     _presets: ClassVar[dict[str, dict[str, Any]]] = PRESETS
     _module_names: ClassVar[tuple[str, ...]] = ("process_", "ema_")
+    _warm_start_settings: ClassVar[frozenset[str]] = (
+        BaseGenerativeSampler._warm_start_settings
+        | {"lr", "grad_clip", "p_uncond", *_SAMPLING}
+    )
 
     _parameter_constraints: ClassVar[dict] = {
         **BaseGenerativeSampler._parameter_constraints,
@@ -298,12 +303,14 @@ class DiffusionSampler(BaseGenerativeSampler):
 
     # ------------------------------------------------------------ hooks
     def _build(self, config: dict[str, Any], n_timesteps: int, n_classes: int) -> None:
-        network = DiffWave(
-            DiffWaveConfig(
-                n_timesteps=n_timesteps,
-                n_classes=n_classes,
-                n_leads=self.n_leads,
-                **{k: int(config[k]) for k in _ARCHITECTURE},
+        network = init_parameters_(
+            DiffWave(
+                DiffWaveConfig(
+                    n_timesteps=n_timesteps,
+                    n_classes=n_classes,
+                    n_leads=self.n_leads,
+                    **{k: int(config[k]) for k in _ARCHITECTURE},
+                )
             )
         )
         betas = make_beta_schedule(
@@ -327,6 +334,12 @@ class DiffusionSampler(BaseGenerativeSampler):
         self.optimizer_ = torch.optim.Adam(
             self.process_.network.parameters(), lr=config["lr"]
         )
+
+    def _apply_settings(self, config: dict[str, Any]) -> None:
+        for group in self.optimizer_.param_groups:
+            group["lr"] = float(config["lr"])
+        self.process_.p_uncond = float(config["p_uncond"])
+        self.ema_.multi_avg_fn.batch_size = int(config["batch_size"])
 
     def _train_step(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
         network = self.process_.network

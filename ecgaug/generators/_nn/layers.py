@@ -21,6 +21,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.optim.swa_utils import AveragedModel
 
+from ecgaug._utils import active_generator
+
 __all__ = [
     "EMASchedule",
     "LabelConditionedLatent",
@@ -100,6 +102,10 @@ class SNConv1d(nn.Conv1d):
         super().__init__(*args, **kwargs)
         self.register_buffer("sn_u", F.normalize(torch.randn(self.out_channels), dim=0))
 
+    def init_parameters_(self, generator: torch.Generator | None) -> None:
+        """Re-draw ``sn_u`` (see :func:`ecgaug._utils.init_parameters_`)."""
+        _redraw_unit(self.sn_u, generator)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         w = _sn_weight(self.weight, self.sn_u, self.training)
         return self._conv_forward(x, w, self.bias)
@@ -112,9 +118,21 @@ class SNLinear(nn.Linear):
         super().__init__(*args, **kwargs)
         self.register_buffer("sn_u", F.normalize(torch.randn(self.out_features), dim=0))
 
+    def init_parameters_(self, generator: torch.Generator | None) -> None:
+        """Re-draw ``sn_u`` (see :func:`ecgaug._utils.init_parameters_`)."""
+        _redraw_unit(self.sn_u, generator)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         w = _sn_weight(self.weight, self.sn_u, self.training)
         return F.linear(x, w, self.bias)
+
+
+@torch.no_grad()
+def _redraw_unit(u: torch.Tensor, generator: torch.Generator | None) -> None:
+    """Fill ``u`` with a random unit vector drawn from ``generator``."""
+    device = generator.device if generator is not None else u.device
+    r = torch.randn(u.shape, generator=generator, device=device)
+    u.copy_(F.normalize(r, dim=0))
 
 
 @dataclass
@@ -176,6 +194,7 @@ def gradient_penalty(
     critic: Callable[[torch.Tensor], torch.Tensor],
     real: torch.Tensor,
     fake: torch.Tensor,
+    generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """WGAN-GP penalty ``E[(||grad critic(x_hat)||_2 - 1)^2]`` on interpolates.
 
@@ -186,8 +205,15 @@ def gradient_penalty(
         differentiable.
     real, fake : Tensor of shape (B, C, T)
         Real and (detached) generated beats.
+    generator : torch.Generator or None, default=None
+        Source of the interpolation weights, on ``real``'s device; ``None``:
+        :func:`ecgaug._utils.active_generator`.
     """
-    alpha = torch.rand(len(real), 1, 1, device=real.device)  # (B, 1, 1)
+    if generator is None:
+        generator = active_generator()
+    alpha = torch.rand(
+        len(real), 1, 1, device=real.device, generator=generator
+    )  # (B, 1, 1)
     x_hat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)  # (B, C, T)
     scores = critic(x_hat)
     (grad,) = torch.autograd.grad(

@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ecgaug._utils import active_generator
+
 __all__ = ["Dropout", "SelfAttention", "TransformerBlock", "TransformerEncoder"]
 
 
@@ -25,17 +27,24 @@ def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
     2**-16 (exact for 0.5), scaled so that the expectation is unchanged; on CPU
     they are drawn ~3x faster than by :func:`torch.nn.functional.dropout`
     (``bernoulli_``), which matters at TTS-CGAN's rate of 0.5 on every block.
+
+    The masks come from :func:`ecgaug._utils.active_generator` (the fitting
+    estimator's own generator), or torch's global generator outside a fit.
+    ``torch.nn.functional.dropout`` takes no generator, so it is not used.
     """
     if not training or p == 0.0:
         return x
-    if x.device.type != "cpu":  # fused kernels elsewhere
-        return F.dropout(x, p, training=True)
     n_drop = round(p * 65536)
     if n_drop >= 65536:
         return x * 0.0
     n = x.numel()
     bits = torch.randint(
-        -(2**31), 2**31, ((n + 1) // 2,), dtype=torch.int32, device=x.device
+        -(2**31),
+        2**31,
+        ((n + 1) // 2,),
+        dtype=torch.int32,
+        device=x.device,
+        generator=active_generator(),
     )
     r = bits.view(torch.int16)[:n].view(x.shape)  # uniform on [-2**15, 2**15)
     keep = r >= n_drop - 32768

@@ -117,6 +117,12 @@ class TTSDiscriminator(nn.Module):
             nn.LayerNorm(embed_dim), nn.Linear(embed_dim, n_classes)
         )
 
+    def init_parameters_(self, generator: torch.Generator | None) -> None:
+        """Standard normal class token and positions (see
+        :func:`ecgaug._utils.init_parameters_`)."""
+        nn.init.normal_(self.cls_token, generator=generator)
+        nn.init.normal_(self.positions, generator=generator)
+
     def forward(
         self,
         x: torch.Tensor,
