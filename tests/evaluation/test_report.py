@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 from sklearn.decomposition import PCA
@@ -155,6 +157,17 @@ def test_report_skips_the_class_rows_a_class_is_too_small_for(split, gaussian):
         )
     assert set(report.label) == {"all"}
     assert len(report) == 4
+
+
+def test_report_prdc_without_the_prdc_package(monkeypatch, split, gaussian):
+    # The report computes PRDC by default; a plain install has no 'prdc'.
+    monkeypatch.setitem(sys.modules, "prdc", None)  # ``import prdc`` fails
+    report = synthetic_quality_report(
+        gaussian, *split, metrics=["prdc"], per_class=False, random_state=0,
+        as_frame=False,
+    )  # fmt: skip
+    assert report["metric"] == ["precision", "density", "recall", "coverage"]
+    assert all(0 < v <= 2 for v in report["value"])
 
 
 def test_report_errors(split, gaussian):
