@@ -9,6 +9,11 @@ from pathlib import Path
 # estimator check run) needs SciPy's array API support switched on, else it
 # skips with "SCIPY_ARRAY_API is not set"; with NumPy inputs nothing else changes.
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
+# ecgaug's fits and sampling calls on one torch thread (ecgaug._threads): the
+# same bits whatever the load of the machine (the thread count changes the last
+# bits of sums, and ecgaug's default follows the load), and the fastest for the
+# tests' tiny networks. tests/test_threads.py unsets it to test the default.
+os.environ.setdefault("ECGAUG_NUM_THREADS", "1")
 import matplotlib  # noqa: E402
 import pytest  # noqa: E402
 
