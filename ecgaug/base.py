@@ -26,11 +26,18 @@ from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import check_sampling_strategy, check_target_type
 from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from tqdm.auto import tqdm
 
+from ecgaug import _judge
+from ecgaug._class_mix import ClassLossMeter, class_power, epoch_batches
 from ecgaug._persist import (
     InvalidFileError,
     check_payload,
@@ -74,7 +81,9 @@ class BaseGenerativeSampler(BaseOverSampler):
       ``(B, n_leads, T)`` scaled to ``[-1, 1]`` and encoded labels ``y`` of shape
       ``(B,)``, drawing all its randomness from
       :func:`ecgaug._utils.active_generator` (on ``self.device_``); returns a
-      dict of float losses;
+      dict of float losses, and may add under
+      ``"per_sample"`` a pair ``(codes, values)`` of ``(B,)`` tensors (each
+      beat's class and loss) from which ``history_`` gets ``loss_by_class``;
     - ``_generate(y, generator)``: a batch of beats ``(B, n_leads, T)`` in
       ``[-1, 1]`` for encoded labels ``y``, drawing all noise from the CPU
       ``torch.Generator`` ``generator``.
@@ -100,6 +109,13 @@ class BaseGenerativeSampler(BaseOverSampler):
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
         "callbacks": [list, tuple, None],
+        "batch_class_power": [
+            Interval(Real, 0, 1, closed="both"),
+            StrOptions({"balanced", "proportional"}),
+        ],
+        "filter_threshold": [Interval(Real, 0, 1, closed="neither"), None],
+        "judge": [StrOptions({"auto"}), HasMethods(["predict_proba"]), None],
+        "filter_max_tries": [Interval(Integral, 1, None, closed="left")],
     }
 
     # ------------------------------------------------------------------ fit
@@ -240,12 +256,14 @@ class BaseGenerativeSampler(BaseOverSampler):
         x_all = torch.from_numpy(self._scale(X)).to(device)
         y_all = torch.from_numpy(y_enc).to(device)
         n, batch_size = len(X), min(int(config["batch_size"]), len(X))
-        steps = max(1, n // batch_size)
+        steps = max(1, n // batch_size)  # whatever the class mix
+        power = class_power(self.batch_class_power)
         with rng_scope(train_gen), limit_threads():
             if not continuing:
                 with rng_scope(init_gen), _global_rng_kept():
                     self._build(config, self.n_timesteps_, len(self.classes_))
                 self.history_ = []
+            self._fit_judge(x_all, y_all, init_gen)
             self._set_train_mode(True)
             callbacks = list(self.callbacks or ())
             for cb in callbacks:
@@ -258,15 +276,24 @@ class BaseGenerativeSampler(BaseOverSampler):
             )
             start = time.perf_counter()
             for _ in bar:
-                perm = torch.from_numpy(rng.permutation(n)).to(device)
+                batches = epoch_batches(
+                    y_enc, len(self.classes_), power, batch_size, steps, rng
+                )
+                batches = torch.from_numpy(batches).to(device)  # (steps, B)
                 sums: dict[str, float] = {}
+                by_class = ClassLossMeter(len(self.classes_))
                 for step in range(steps):
-                    idx = perm[step * batch_size : (step + 1) * batch_size]
+                    idx = batches[step]
                     losses = self._train_step(x_all[idx], y_all[idx])
+                    per_sample = losses.pop("per_sample", None)
                     self._check_losses(losses, len(self.history_), step)
                     for k, v in losses.items():
                         sums[k] = sums.get(k, 0.0) + float(v)
+                    if per_sample is not None:
+                        by_class.add(*per_sample)
                 logs = {k: v / steps for k, v in sums.items()}
+                if by_class.counts.any():
+                    logs["loss_by_class"] = by_class.means(self.classes_)
                 logs["epoch"] = len(self.history_) + 1
                 logs["time"] = time.perf_counter() - start
                 self.history_.append(logs)
@@ -274,7 +301,7 @@ class BaseGenerativeSampler(BaseOverSampler):
                     {
                         k: f"{v:.3g}"
                         for k, v in logs.items()
-                        if k not in ("epoch", "time")
+                        if k not in ("epoch", "time", "loss_by_class")
                     }
                 )
                 for cb in callbacks:
@@ -496,11 +523,122 @@ class BaseGenerativeSampler(BaseOverSampler):
         codes = self._encode(labels)
         gen = torch_generator(rng)
         self._set_train_mode(False)
+        draw = self._batched_draw(gen, batch)
+        stats, score = self._filter_start()
         with torch.inference_mode(), self._autocast(), limit_threads():
             for start in range(0, len(codes), batch):
-                yb = torch.from_numpy(codes[start : start + batch]).to(self.device_)
-                xb = self._generate(yb, gen)
+                cb = codes[start : start + batch]
+                if stats is None:
+                    xb = draw(cb)
+                else:
+                    xb = self._filtered_batch(cb, draw, score, stats)
                 yield self._unscale(xb), labels[start : start + batch]
+        if stats is not None:
+            self._warn_low_acceptance(stats)
+
+    def _batched_draw(self, gen: torch.Generator, batch: int):
+        """``draw(codes) -> (len(codes), L, T)``, ``batch`` beats per pass."""
+
+        def draw(codes: np.ndarray) -> torch.Tensor:
+            parts = [
+                self._generate(
+                    torch.from_numpy(codes[i : i + batch]).to(self.device_), gen
+                )
+                for i in range(0, len(codes), batch)
+            ]
+            return parts[0] if len(parts) == 1 else torch.cat(parts)
+
+        return draw
+
+    # -------------------------------------------------- filtered sampling
+    def _filter_start(self) -> tuple[_judge.FilterStats | None, Any]:
+        """Validate the filter settings as set now: ``(stats, score)``.
+
+        Both are ``None`` when the filter is off.
+        """
+        validate_parameter_constraints(
+            {k: self._parameter_constraints[k] for k in _FILTER_PARAMS},
+            {k: getattr(self, k) for k in _FILTER_PARAMS},
+            caller_name=type(self).__name__,
+        )
+        if self.filter_threshold is None:
+            return None, None
+        score = self._judge_scorer()
+        self.acceptance_rate_ = {}
+        return _judge.FilterStats(len(self.classes_)), score
+
+    def _judge_scorer(self):
+        """``score(beats, codes)``: the judge's probability of each requested class."""
+        judge = self.judge
+        if _is_auto(judge):
+            if getattr(self, "judge_", None) is None:
+                raise ValueError(
+                    f"filter_threshold={self.filter_threshold} needs a judge, but "
+                    "none was trained: the automatic judge is trained in fit when "
+                    "filter_threshold is set. Refit with filter_threshold set, or "
+                    "pass a fitted classifier as judge."
+                )
+            model = self.judge_
+
+            def score(x: torch.Tensor, codes: np.ndarray) -> np.ndarray:
+                proba = _judge.judge_probabilities(model, x)  # (B, K)
+                rows = torch.arange(len(codes), device=proba.device)
+                cols = torch.from_numpy(codes).to(proba.device)
+                return proba[rows, cols].cpu().numpy()
+
+            return score
+        columns = _judge.check_user_judge(judge, self.classes_)
+
+        def score(x: torch.Tensor, codes: np.ndarray) -> np.ndarray:
+            proba = np.asarray(judge.predict_proba(self._unscale(x)))
+            return proba[np.arange(len(codes)), columns[codes]]
+
+        return score
+
+    def _filtered_batch(
+        self, codes: np.ndarray, draw, score, stats: _judge.FilterStats
+    ) -> torch.Tensor:
+        x = _judge.filtered_draw(
+            codes,
+            draw,
+            score,
+            float(self.filter_threshold),
+            int(self.filter_max_tries),
+            stats,
+        )
+        self.acceptance_rate_ = {
+            _plain(c): float(r)
+            for c, r, g in zip(self.classes_, stats.rates(), stats.generated)
+            if g > 0
+        }
+        return x
+
+    def _warn_low_acceptance(self, stats: _judge.FilterStats) -> None:
+        for code in np.flatnonzero(stats.filled):
+            warnings.warn(
+                f"filter_threshold={self.filter_threshold}: the judge accepted "
+                f"{stats.accepted[code]} of the {stats.generated[code]} beats "
+                f"generated for class {_plain(self.classes_[code])!r} "
+                f"({stats.rates()[code]:.1%}); {stats.filled[code]} beat(s) of it "
+                "are the most class-like rejected ones after "
+                f"filter_max_tries={self.filter_max_tries} candidates each. Lower "
+                "filter_threshold, raise filter_max_tries or train the sampler "
+                "longer.",
+                UserWarning,
+                stacklevel=3,
+            )
+
+    def _fit_judge(
+        self, x_all: torch.Tensor, y_all: torch.Tensor, generator: torch.Generator
+    ) -> None:
+        """Train the automatic judge on fit's beats when filtering asks for one."""
+        if self.filter_threshold is None or not _is_auto(self.judge):
+            if not self._continues_training():
+                self.__dict__.pop("judge_", None)
+            return
+        if self._continues_training() and getattr(self, "judge_", None) is not None:
+            return
+        self.judge_ = _judge.fit_beat_judge(x_all, y_all, len(self.classes_), generator)
 
     def sample(
         self,
@@ -576,7 +714,7 @@ class BaseGenerativeSampler(BaseOverSampler):
                 "n_timesteps": int(self.n_timesteps_),
                 "data_range": list(self.data_range_),
                 "dtype": np.dtype(self.dtype_).name,
-                "config": copy.deepcopy(self.config_),
+                "config": {k: _plain_value(v) for k, v in self.config_.items()},
                 "sampling_strategy": {
                     _plain(k): int(v) for k, v in self.sampling_strategy_.items()
                 },
@@ -585,6 +723,7 @@ class BaseGenerativeSampler(BaseOverSampler):
             "modules": {
                 name: getattr(self, name).state_dict() for name in self._module_names
             },
+            "judge": _judge_payload(getattr(self, "judge_", None)),
         }
         payload["sha256"] = content_digest(payload)
         with atomic_path(path) as tmp:
@@ -660,6 +799,8 @@ class BaseGenerativeSampler(BaseOverSampler):
             est._build(est.config_, est.n_timesteps_, len(est.classes_))
         for name in klass._module_names:
             getattr(est, name).load_state_dict(payload["modules"][name])
+        if payload.get("judge") is not None:
+            est.judge_ = _judge_from_payload(payload["judge"], est.device_)
 
     def _plain_params(self) -> dict[str, Any]:
         params, dropped = {}, []
@@ -806,6 +947,41 @@ def _value_kind(v) -> str:
 def _plain(v):
     """numpy scalars → Python scalars, for files read with ``weights_only=True``."""
     return v.item() if isinstance(v, np.generic) else v
+
+
+def _plain_value(v):
+    """A setting with numpy scalars (also as dict keys) made plain Python."""
+    if isinstance(v, dict):
+        return {_plain(a): _plain(b) for a, b in v.items()}
+    return copy.deepcopy(_plain(v))
+
+
+_FILTER_PARAMS = ("filter_threshold", "judge", "filter_max_tries")
+
+
+def _is_auto(judge) -> bool:
+    """Whether ``judge`` asks for the judge trained in ``fit``."""
+    return judge is None or (isinstance(judge, str) and judge == "auto")
+
+
+def _judge_payload(judge) -> dict | None:
+    """The automatic judge as plain values and tensors, for :meth:`save`."""
+    if judge is None:
+        return None
+    return {
+        "n_features": judge.n_features,
+        "n_classes": judge.n_classes,
+        "hidden": judge.hidden,
+        "state": judge.state_dict(),
+    }
+
+
+def _judge_from_payload(payload: dict, device: torch.device) -> _judge.BeatJudge:
+    judge = _judge.BeatJudge(
+        payload["n_features"], payload["n_classes"], payload["hidden"]
+    )
+    judge.load_state_dict(payload["state"])
+    return judge.to(device).eval()
 
 
 def _read_payload(path):

@@ -10,6 +10,7 @@ with grouped cross-validation, clear errors on bad input, and label adherence.
 from __future__ import annotations
 
 import pickle
+import warnings
 from collections import Counter
 
 import numpy as np
@@ -275,7 +276,6 @@ def real_classifier(bundled_sample):
 
 @pytest.mark.parametrize("cls", SAMPLER_CLASSES, ids=lambda c: c.__name__)
 @pytest.mark.slow
-@pytest.mark.slow
 def test_label_adherence(cls, bundled_sample, real_classifier):
     """Beats generated for class c are classified as c far above chance.
 
@@ -288,7 +288,8 @@ def test_label_adherence(cls, bundled_sample, real_classifier):
     V .72, F .77, Q .88 (5-fold cross-validation).
     """
     X, y = bundled_sample.data, bundled_sample.target
-    sampler = cls(**ADHERENCE_PARAMS[cls.__name__], random_state=0).fit(X, y)
+    params = {"random_state": 0, **ADHERENCE_PARAMS[cls.__name__]}
+    sampler = cls(**params).fit(X, y)
     Xs, ys = sampler.sample(500, y=np.repeat(np.arange(5), 100))
     pred = real_classifier.predict(Xs)
     rate = {c: float(np.mean(pred[ys == c] == c)) for c in range(5)}
@@ -297,3 +298,159 @@ def test_label_adherence(cls, bundled_sample, real_classifier):
     assert np.mean(list(rate.values())) >= 0.6, rate
     for c in range(5):
         assert rate[c] >= max(0.15, 2 * chance[c]), (c, rate, chance)
+
+
+# ------------------------------------------- class mix and filtered sampling
+@pytest.fixture
+def fast_judge(monkeypatch):
+    """The automatic judge trained in 60 steps instead of its default."""
+    import ecgaug._judge
+
+    monkeypatch.setattr(ecgaug._judge, "JUDGE_STEPS", 60)
+
+
+def _record_steps(est):
+    """Make ``est`` record the labels of every training batch."""
+    seen = []
+    step = est._train_step
+
+    def recording(x, y):
+        seen.append(y.cpu().numpy())
+        return step(x, y)
+
+    est._train_step = recording
+    return seen
+
+
+@pytest.mark.parametrize("sampler", SAMPLERS, ids=ids)
+def test_batch_class_power_sets_the_mix_not_the_steps(sampler, small, one_thread):
+    X, y, _ = small  # 180 / 80 / 40 beats of classes 0, 2, 3
+    shares = {}
+    for power in (1.0, "balanced"):
+        est = clone(sampler).set_params(batch_class_power=power, n_epochs=1)
+        seen = _record_steps(est)
+        est.fit(X, y)
+        assert len(seen) == len(X) // 64  # an epoch is n // batch_size steps
+        codes = np.concatenate(seen)
+        shares[power] = np.bincount(codes, minlength=3) / len(codes)
+        by_class = est.history_[-1]["loss_by_class"]
+        assert list(by_class) == [0, 2, 3]
+        assert all(np.isfinite(v) for v in by_class.values())
+    assert shares[1.0][2] < 0.2  # the data's 13 %
+    assert shares["balanced"][2] > 0.25  # a third, give or take
+    with pytest.raises(ValueError, match="batch_class_power"):
+        clone(sampler).set_params(batch_class_power=1.5).fit(X, y)
+
+
+class _ParityJudge:
+    """A fake judge: a beat is class ``classes_[k]`` for k = a hash of its values."""
+
+    def __init__(self, classes, never=None):
+        self.classes_ = np.asarray(classes)
+        self.never = never
+
+    def predict_proba(self, X):
+        k = (np.abs(X[:, :20]).sum(axis=1) * 1e3).astype(np.int64) % len(self.classes_)
+        proba = np.full((len(X), len(self.classes_)), 0.1 / (len(self.classes_) - 1))
+        proba[np.arange(len(X)), k] = 0.9
+        if self.never is not None:
+            proba[:, list(self.classes_).index(self.never)] = 0.0
+        return proba
+
+
+@pytest.mark.parametrize("sampler", SAMPLERS, ids=ids)
+def test_filtered_sampling_keeps_only_what_the_judge_accepts(sampler, small):
+    X, y, _ = small
+    judge = _ParityJudge([0, 2, 3])
+    est = clone(sampler).set_params(filter_threshold=0.5, judge=judge).fit(X, y)
+    labels = np.repeat([0, 2, 3], 10)
+    Xs, ys = est.sample(30, y=labels)
+    np.testing.assert_array_equal(ys, labels)
+    assert Xs.shape == (30, X.shape[1]) and Xs.dtype == X.dtype
+    judged = judge.classes_[judge.predict_proba(Xs).argmax(axis=1)]
+    np.testing.assert_array_equal(judged, labels)
+    assert set(est.acceptance_rate_) == {0, 2, 3}
+    assert all(0.1 < r < 0.7 for r in est.acceptance_rate_.values())
+    np.testing.assert_array_equal(est.sample(30, y=labels)[0], Xs)  # deterministic
+    # a class the judge never accepts: counts still met, with a warning
+    est.set_params(judge=_ParityJudge([0, 2, 3], never=3), filter_max_tries=3)
+    with pytest.warns(UserWarning, match=r"class 3 \(0\.0%\).*filter_max_tries=3"):
+        _, ys = est.sample(30, y=labels)
+    np.testing.assert_array_equal(ys, labels)
+    assert est.acceptance_rate_[3] == 0.0
+    # a judge that does not know a class, or is not fitted
+    with pytest.raises(ValueError, match=r"not \[3\]"):
+        est.set_params(judge=_ParityJudge([0, 2])).sample(3)
+    with pytest.raises(ValueError, match="FrozenEstimator"):
+        est.set_params(judge=LogisticRegression()).sample(3)
+
+
+@pytest.mark.parametrize("sampler", SAMPLERS, ids=ids)
+def test_auto_judge_is_fitted_on_fit_data_and_saved(
+    sampler, small, tmp_path, fast_judge
+):
+    X, y, _ = small
+    est = clone(sampler).set_params(filter_threshold=0.3).fit(X, y)
+    assert est.judge_.n_classes == 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # low acceptance: tiny model
+        expected, _ = est.sample(12, y=np.repeat([0, 2, 3], 4), random_state=5)
+        est.save(tmp_path / "f.pt")
+        loaded = type(sampler).load(tmp_path / "f.pt")
+        again, _ = loaded.sample(12, y=np.repeat([0, 2, 3], 4), random_state=5)
+    np.testing.assert_array_equal(again, expected)
+    assert loaded.get_params() == est.get_params()
+    # the same generator with and without the judge: filtering does not touch
+    # the generator's training
+    plain = clone(sampler).fit(X, y)
+    assert not hasattr(plain, "judge_")
+    np.testing.assert_array_equal(
+        plain.sample(5, random_state=1)[0],
+        est.set_params(filter_threshold=None).sample(5, random_state=1)[0],
+    )
+    # filter switched on after a fit without a judge: a clear error
+    with pytest.raises(ValueError, match="none was trained"):
+        plain.set_params(filter_threshold=0.5).sample(3)
+    # a user's judge is not saved: a warning at save, an error naming the fix
+    user = clone(sampler).set_params(
+        filter_threshold=0.5, judge=_ParityJudge([0, 2, 3])
+    )
+    user.fit(X, y)
+    with pytest.warns(UserWarning, match="judge"):
+        user.save(tmp_path / "u.pt")
+    with pytest.raises(ValueError, match="pass a fitted classifier as judge"):
+        type(sampler).load(tmp_path / "u.pt").sample(3)
+
+
+@pytest.mark.parametrize("sampler", SAMPLERS, ids=ids)
+def test_new_options_in_pipeline_grid_search(sampler, small, fast_judge):
+    from sklearn.frozen import FrozenEstimator
+
+    X, y, groups = small
+    name = type(sampler).__name__.lower()
+    pipe = make_pipeline(
+        clone(sampler).set_params(judge="auto"), LogisticRegression(max_iter=200)
+    )
+    grid = GridSearchCV(
+        pipe,
+        {
+            f"{name}__batch_class_power": [1.0, "balanced"],
+            f"{name}__filter_threshold": [None, 0.2],
+        },
+        cv=GroupKFold(n_splits=2),
+        scoring="balanced_accuracy",
+        error_score="raise",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        grid.fit(X, y, groups=groups)
+    assert grid.best_score_ > 1 / 3
+    # a user's fitted judge survives clone() when frozen
+    real_judge = FrozenEstimator(LogisticRegression(max_iter=300).fit(X, y))
+    pipe = make_pipeline(
+        clone(sampler).set_params(filter_threshold=0.2, judge=real_judge),
+        LogisticRegression(max_iter=200),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        clone(pipe).fit(X, y)

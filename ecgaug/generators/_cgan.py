@@ -217,7 +217,8 @@ class CGANSampler(BaseConditionalGAN):
         Their optimisers.
     history_ : list of dict
         Mean losses per epoch (``d_loss``, ``g_loss``, ``d_cls``, ``g_cls``),
-        with ``epoch`` and ``time``.
+        ``loss_by_class`` (``{{class: g_cls}}`` of the beats generated for each
+        class), with ``epoch`` and ``time``.
     {base_attributes}
 
     See Also
@@ -333,6 +334,10 @@ class CGANSampler(BaseConditionalGAN):
         random_state=None,
         verbose=0,
         callbacks=None,
+        batch_class_power=0.5,
+        filter_threshold=None,
+        judge="auto",
+        filter_max_tries=20,
         latent_dim=None,
         label_embed_dim=None,
         g_width=None,
@@ -359,6 +364,10 @@ class CGANSampler(BaseConditionalGAN):
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.batch_class_power = batch_class_power
+        self.filter_threshold = filter_threshold
+        self.judge = judge
+        self.filter_max_tries = filter_max_tries
         self.latent_dim = latent_dim
         self.label_embed_dim = label_embed_dim
         self.g_width = g_width

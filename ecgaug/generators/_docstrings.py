@@ -58,7 +58,42 @@ _base_params_docstring = (
 
     callbacks : list of ecgaug.callbacks.Callback, default=None
         Called at the start and end of training and after every epoch (e.g.
-        :class:`~ecgaug.callbacks.Checkpoint`)."""
+        :class:`~ecgaug.callbacks.Checkpoint`).
+
+    batch_class_power : float in [0, 1], "balanced" or "proportional", \
+default=0.5
+        Class mix of the training batches: class ``c`` with ``n_c`` beats is
+        drawn with probability proportional to ``n_c ** p``. ``1``
+        (``"proportional"``) is the data's proportions, ``0``
+        (``"balanced"``) as many beats of every class, values in between
+        interpolate (beats of a class are then drawn with replacement). An
+        epoch is ``n_samples // batch_size`` steps whatever the mix. The
+        per-class training loss is in ``history_[i]["loss_by_class"]``. The
+        default 0.5 was chosen on the bundled sample
+        (``benchmarks/results/class_mix.md``): it gave both the diffusion
+        model and the CGAN a higher TSTR macro recall than 1 (0.53 vs 0.49,
+        0.49 vs 0.42), as 0 did for the diffusion model (0.54) but not the
+        CGAN (0.47).
+
+    filter_threshold : float in (0, 1) or None, default=None
+        Judge-filtered sampling: keep a generated beat of class ``c`` only
+        when ``judge`` gives it probability ``>= filter_threshold`` of being
+        ``c``, and draw again for the others. ``None`` keeps every beat.
+
+    judge : "auto" or classifier, default="auto"
+        Who judges the beats when ``filter_threshold`` is set. ``"auto"``: a
+        small network trained inside ``fit`` on the same real beats as the
+        generator (never on anything else, so it is safe inside
+        cross-validation), saved with the sampler. Or a fitted classifier
+        with ``predict_proba`` and ``classes_`` covering the sampler's
+        classes, given beats in the units of ``X`` (inside ``clone`` or
+        ``GridSearchCV``, wrap it in :class:`sklearn.frozen.FrozenEstimator`
+        so that it stays fitted; :meth:`save` does not keep it).
+
+    filter_max_tries : int, default=20
+        Most candidates generated per requested beat. A beat still rejected
+        after them is the most class-like candidate of the last round, and
+        :meth:`sample` warns with the class's acceptance rate."""
 )
 
 _base_attributes_docstring = """config_ : dict
@@ -76,4 +111,10 @@ _base_attributes_docstring = """config_ : dict
     n_epochs_ : int
         Epochs trained so far.
     device_ : torch.device
-        Where the networks live."""
+        Where the networks live.
+    judge_ : torch.nn.Module
+        The automatic judge (``judge="auto"``), trained in ``fit`` when
+        ``filter_threshold`` is set.
+    acceptance_rate_ : dict
+        Fraction of generated beats the judge accepted, per class, in the
+        last filtered :meth:`sample` (or ``fit_resample``) call."""

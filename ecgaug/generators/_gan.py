@@ -139,7 +139,8 @@ class BaseConditionalGAN(BaseGenerativeSampler):
             with self._autocast():
                 g_scores, g_logits = D(fake, y_fake)
             g_adv = self._g_adversarial_loss(g_scores.float())
-            g_cls = F.cross_entropy(g_logits.float(), y_fake)
+            g_cls_beats = F.cross_entropy(g_logits.float(), y_fake, reduction="none")
+            g_cls = g_cls_beats.mean()
             g_loss = g_adv + lambda_cls * g_cls
             self.g_optimizer_.zero_grad(set_to_none=True)
             g_loss.backward()
@@ -156,7 +157,10 @@ class BaseConditionalGAN(BaseGenerativeSampler):
             "g_cls": g_cls,
             **reg,
         }
-        return {k: float(v.detach()) for k, v in losses.items()}
+        out = {k: float(v.detach()) for k, v in losses.items()}
+        # per class: how recognisable the generated beats of each class are
+        out["per_sample"] = (y_fake, g_cls_beats.detach())
+        return out
 
     def _generate(self, y: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         z = latent_noise(len(y), self.config_["latent_dim"], generator)  # (B, Z)

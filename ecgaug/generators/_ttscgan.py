@@ -140,7 +140,8 @@ class TTSCGANSampler(BaseConditionalGAN):
     history_ : list of dict
         Mean losses per epoch (``d_loss``, ``g_loss``, ``d_cls``, ``g_cls``,
         and with ``"wgan-gp"`` ``gp``, the weighted penalty averaged over all
-        steps), with ``epoch`` and ``time``.
+        steps), ``loss_by_class`` (``{{class: g_cls}}`` of the beats generated
+        for each class), with ``epoch`` and ``time``.
     {base_attributes}
 
     See Also
@@ -288,6 +289,10 @@ class TTSCGANSampler(BaseConditionalGAN):
         random_state=None,
         verbose=0,
         callbacks=None,
+        batch_class_power=0.5,
+        filter_threshold=None,
+        judge="auto",
+        filter_max_tries=20,
         latent_dim=None,
         label_embed_dim=None,
         g_embed_dim=None,
@@ -324,6 +329,10 @@ class TTSCGANSampler(BaseConditionalGAN):
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.batch_class_power = batch_class_power
+        self.filter_threshold = filter_threshold
+        self.judge = judge
+        self.filter_max_tries = filter_max_tries
         self.latent_dim = latent_dim
         self.label_embed_dim = label_embed_dim
         self.g_embed_dim = g_embed_dim

@@ -69,6 +69,8 @@ SCRIPTS["threads"] = _mine("threads")
 SCRIPTS["threads"]["keys"] = (*HEADER, "seeds", "malloc", "results", "goals")
 SCRIPTS["malloc_tuning"] = _mine("malloc_tuning")
 SCRIPTS["malloc_tuning"]["keys"] = (*HEADER, "seeds", "malloc", "results")
+SCRIPTS["class_mix"] = _mine("class_mix")
+SCRIPTS["class_mix"]["keys"] = (*HEADER, "seeds", "malloc", "results", "summary")
 SCRIPTS["interpatient"] = _mine("interpatient")
 SCRIPTS["interpatient"]["keys"] = (*HEADER, "seeds", "malloc", "results", "goals")
 # Scripts with their own conventions (``--out`` is the path of the results

@@ -135,6 +135,7 @@ class GaussianDiffusion(nn.Module):
         x0: torch.Tensor,
         y: torch.Tensor,
         generator: torch.Generator | None = None,
+        reduction: str = "mean",
     ) -> torch.Tensor:
         """The DDPM objective ``E || eps - eps_theta(x_t, t, y') ||^2``.
 
@@ -142,6 +143,8 @@ class GaussianDiffusion(nn.Module):
         ``generator``, on ``x0``'s device; ``None``:
         :func:`ecgaug._utils.active_generator`) and ``y'`` is ``y`` with each
         label replaced by the null class with probability ``p_uncond``.
+        ``reduction="none"`` gives each beat's loss, shape ``(B,)``, instead of
+        their mean.
         """
         if generator is None:
             generator = active_generator()
@@ -156,13 +159,17 @@ class GaussianDiffusion(nn.Module):
         x_t = self.q_sample(x0, t, noise)  # (B, L, T)
         out = self.network(x_t, t.float(), y)  # (B, L, T)
         if self.prediction == "eps":
-            return F.mse_loss(out.float(), noise)
-        if self.prediction == "x0":
+            pred, target = out.float(), noise
+        elif self.prediction == "x0":
             abar = self.alphas_cumprod[t][:, None, None]  # (B, 1, 1)
-            return F.mse_loss(self._x0_from_output(x_t, out.float(), abar), x0)
-        a = self.sqrt_alphas_cumprod[t][:, None, None]  # (B, 1, 1)
-        s = self.sqrt_one_minus_alphas_cumprod[t][:, None, None]  # (B, 1, 1)
-        return F.mse_loss(out.float(), a * noise - s * x0)
+            pred, target = self._x0_from_output(x_t, out.float(), abar), x0
+        else:
+            a = self.sqrt_alphas_cumprod[t][:, None, None]  # (B, 1, 1)
+            s = self.sqrt_one_minus_alphas_cumprod[t][:, None, None]  # (B, 1, 1)
+            pred, target = out.float(), a * noise - s * x0
+        if reduction == "mean":
+            return F.mse_loss(pred, target)
+        return F.mse_loss(pred, target, reduction="none").flatten(1).mean(1)  # (B,)
 
     def _x0_from_output(
         self, x_t: torch.Tensor, out: torch.Tensor, abar: torch.Tensor

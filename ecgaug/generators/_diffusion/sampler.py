@@ -5,6 +5,7 @@ from __future__ import annotations
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
+import numpy as np
 import torch
 from imblearn.utils import Substitution
 from sklearn.utils._param_validation import (
@@ -14,7 +15,7 @@ from sklearn.utils._param_validation import (
 )
 
 from ecgaug._utils import init_parameters_
-from ecgaug.base import BaseGenerativeSampler
+from ecgaug.base import BaseGenerativeSampler, _plain
 
 from .._docstrings import _base_attributes_docstring, _base_params_docstring
 from .._nn.layers import EMASchedule, make_ema
@@ -139,10 +140,13 @@ class DiffusionSampler(BaseGenerativeSampler):
     n_sampling_steps : int, default=None
         Network evaluations per beat, at most ``n_diffusion_steps``. With
         ``"ddpm"``, fewer than ``n_diffusion_steps`` respaces the chain.
-    guidance_scale : float, default=None
+    guidance_scale : float or dict, default=None
         ``w >= 0``: 1 samples the conditional model (one network pass per
         step), 0 the unconditional one, ``w > 1`` sharpens the classes
-        (conditional and unconditional passes batched together).
+        (conditional and unconditional passes batched together). A dict
+        ``{{class label: w}}`` sets it per class (e.g. ``{{1: 3.0, 3: 2.0}}``
+        to sharpen two minority classes); classes it leaves out get the
+        preset's value.
     sample_batch_size : int, default=None
         Beats generated per forward pass by :meth:`sample`.
     cpu_bf16 : bool, default=None
@@ -165,7 +169,8 @@ class DiffusionSampler(BaseGenerativeSampler):
     optimizer_ : torch.optim.Adam
         The optimiser.
     history_ : list of dict
-        Mean ``loss`` per epoch, with ``epoch`` and ``time``.
+        Mean ``loss`` per epoch, ``loss_by_class`` (``{{class: loss}}``, the
+        denoising loss of each class's beats), with ``epoch`` and ``time``.
     {base_attributes}
 
     See Also
@@ -224,7 +229,7 @@ class DiffusionSampler(BaseGenerativeSampler):
         "ema_warmup": [Interval(Real, 0, None, closed="left"), None],
         "sampler": [StrOptions(set(SAMPLERS)), None],
         "n_sampling_steps": [Interval(Integral, 1, None, closed="left"), None],
-        "guidance_scale": [Interval(Real, 0, None, closed="left"), None],
+        "guidance_scale": [Interval(Real, 0, None, closed="left"), dict, None],
         "cpu_bf16": ["boolean", None],
     }
 
@@ -241,6 +246,10 @@ class DiffusionSampler(BaseGenerativeSampler):
         random_state=None,
         verbose=0,
         callbacks=None,
+        batch_class_power=0.5,
+        filter_threshold=None,
+        judge="auto",
+        filter_max_tries=20,
         residual_channels=None,
         n_layers=None,
         dilation_cycle=None,
@@ -276,6 +285,10 @@ class DiffusionSampler(BaseGenerativeSampler):
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.batch_class_power = batch_class_power
+        self.filter_threshold = filter_threshold
+        self.judge = judge
+        self.filter_max_tries = filter_max_tries
         self.residual_channels = residual_channels
         self.n_layers = n_layers
         self.dilation_cycle = dilation_cycle
@@ -344,16 +357,17 @@ class DiffusionSampler(BaseGenerativeSampler):
     def _train_step(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
         network = self.process_.network
         with self._autocast():
-            loss = self.process_.loss(x, y)
+            per_beat = self.process_.loss(x, y, reduction="none")  # (B,)
+        loss = per_beat.mean()
         self.optimizer_.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(network.parameters(), self.config_["grad_clip"])
         self.optimizer_.step()
         self.ema_.update_parameters(network)
-        return {"loss": float(loss.detach())}
+        return {"loss": float(loss.detach()), "per_sample": (y, per_beat.detach())}
 
     def _generate(self, y: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        sampler, n_steps, w, cpu_bf16 = self._sampling_settings()
+        sampler, n_steps, w_by_class, cpu_bf16 = self._sampling_settings()
         schedule = make_schedule(sampler, self.process_.alphas_cumprod64, n_steps)
         network = self.ema_.module
         B, L, T = len(y), self.n_leads, self.n_timesteps_
@@ -369,8 +383,9 @@ class DiffusionSampler(BaseGenerativeSampler):
         null = torch.full_like(y, network.null_class)
         to_eps = self.process_.eps_from_output
         bf16 = cpu_bf16 and self.device_.type == "cpu"
-        if w == 1.0 or w == 0.0:
-            context = network.context(y if w == 1.0 else null)
+        w = torch.from_numpy(w_by_class).to(self.device_)[y]  # (B,)
+        if bool((w == 1.0).all()) or bool((w == 0.0).all()):
+            context = network.context(y if bool(w[0] == 1.0) else null)
 
             def denoise(x: torch.Tensor, tau: float, abar: float) -> torch.Tensor:
                 out = network(x, _step(tau, x), context=context, bf16=bf16)
@@ -378,6 +393,7 @@ class DiffusionSampler(BaseGenerativeSampler):
 
         else:
             context = network.context(torch.cat([y, null]))  # conditional, null
+            w = w.float()[:, None, None]  # (B, 1, 1)
 
             def denoise(x: torch.Tensor, tau: float, abar: float) -> torch.Tensor:
                 x2 = torch.cat([x, x])
@@ -388,8 +404,11 @@ class DiffusionSampler(BaseGenerativeSampler):
         return run_sampler(denoise, schedule, noise)  # (B, L, T)
 
     # ---------------------------------------------------------- helpers
-    def _sampling_settings(self) -> tuple[str, int, float, bool]:
-        """The sampling knobs as set now (preset as fallback), validated."""
+    def _sampling_settings(self) -> tuple[str, int, np.ndarray, bool]:
+        """The sampling knobs as set now (preset as fallback), validated.
+
+        The guidance scale comes back per encoded class, shape ``(K,)``.
+        """
         preset = self._presets[self.preset]
         values = {
             k: preset[k] if getattr(self, k) is None else getattr(self, k)
@@ -408,7 +427,8 @@ class DiffusionSampler(BaseGenerativeSampler):
                 "(n_diffusion_steps); lower n_sampling_steps or raise "
                 "n_diffusion_steps."
             )
-        if values["guidance_scale"] != 1.0 and self.config_["p_uncond"] == 0:
+        w = self._guidance_by_class(values["guidance_scale"], preset)
+        if np.any(w != 1.0) and self.config_["p_uncond"] == 0:
             raise ValueError(
                 f"guidance_scale={values['guidance_scale']} needs the unconditional "
                 "model, which is not trained when p_uncond=0; use guidance_scale=1 "
@@ -417,9 +437,33 @@ class DiffusionSampler(BaseGenerativeSampler):
         return (
             values["sampler"],
             int(values["n_sampling_steps"]),
-            float(values["guidance_scale"]),
+            w,
             bool(values["cpu_bf16"]),
         )
+
+    def _guidance_by_class(self, scale, preset: dict[str, Any]) -> np.ndarray:
+        """``guidance_scale`` (a number or ``{class: w}``) as ``(K,)`` floats."""
+        n_classes = len(self.classes_)
+        if not isinstance(scale, dict):
+            return np.full(n_classes, float(scale))
+        known = self.classes_.tolist()
+        unknown = [k for k in scale if _plain(k) not in known]
+        if unknown:
+            raise ValueError(
+                f"guidance_scale has class(es) {unknown} that this sampler was "
+                f"not fitted on; its classes are {known}."
+            )
+        bad = {
+            k: v
+            for k, v in scale.items()
+            if not isinstance(v, Real) or isinstance(v, bool) or not v >= 0
+        }
+        if bad:
+            raise ValueError(f"guidance_scale values must be numbers >= 0; got {bad}.")
+        w = np.full(n_classes, float(preset["guidance_scale"]))
+        for k, v in scale.items():
+            w[known.index(_plain(k))] = float(v)
+        return w
 
 
 def _step(tau: float, x: torch.Tensor) -> torch.Tensor:
