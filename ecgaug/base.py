@@ -36,7 +36,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from tqdm.auto import tqdm
 
-from ecgaug import _judge
+from ecgaug import _accel, _judge
+from ecgaug._accel import accelerated
 from ecgaug._class_mix import ClassLossMeter, class_power, epoch_batches
 from ecgaug._persist import (
     InvalidFileError,
@@ -53,7 +54,7 @@ from ecgaug._utils import (
     torch_generator,
 )
 
-__all__ = ["BaseGenerativeSampler", "TrainingDivergedError"]
+__all__ = ["BaseGenerativeSampler", "TrainingDivergedError", "accelerated"]
 
 _FORMAT = "ecgaug.sampler/2"  # /2: with a SHA-256 of the content
 
@@ -80,7 +81,8 @@ class BaseGenerativeSampler(BaseOverSampler):
     - ``_train_step(x, y)``: one optimisation step on a batch ``x`` of shape
       ``(B, n_leads, T)`` scaled to ``[-1, 1]`` and encoded labels ``y`` of shape
       ``(B,)``, drawing all its randomness from
-      :func:`ecgaug._utils.active_generator` (on ``self.device_``); returns a
+      :func:`ecgaug._utils.active_generator` (on ``self.device_``) and calling
+      ``self._backward(loss, *networks)`` for its backward passes; returns a
       dict of float losses, and may add under
       ``"per_sample"`` a pair ``(codes, values)`` of ``(B,)`` tensors (each
       beat's class and loss) from which ``history_`` gets ``loss_by_class``;
@@ -244,6 +246,9 @@ class BaseGenerativeSampler(BaseOverSampler):
             self._init_fitted_state(X, y)
             y_enc = self._encode(y)
         config = self.config_
+        accelerator = _accel.active_accelerator()
+        if accelerator is not None:  # accelerate decides the device
+            self.device_ = torch.device(accelerator.device)
         device = self.device_
         rng = check_random_state(self.random_state)
         # Every draw of the fit comes from its own generators, never from
@@ -253,6 +258,10 @@ class BaseGenerativeSampler(BaseOverSampler):
         # order from ``rng``.
         init_gen = torch_generator(rng)
         train_gen = torch_generator(rng, device)
+        if accelerator is not None and accelerator.num_processes > 1:
+            # same initial weights and batches everywhere; each process's
+            # share of a batch gets noise of its own
+            train_gen.manual_seed(train_gen.initial_seed() + accelerator.process_index)
         x_all = torch.from_numpy(self._scale(X)).to(device)
         y_all = torch.from_numpy(y_enc).to(device)
         n, batch_size = len(X), min(int(config["batch_size"]), len(X))
@@ -284,6 +293,7 @@ class BaseGenerativeSampler(BaseOverSampler):
                 by_class = ClassLossMeter(len(self.classes_))
                 for step in range(steps):
                     idx = batches[step]
+                    idx = _accel.shard(idx, accelerator)  # this process's share
                     losses = self._train_step(x_all[idx], y_all[idx])
                     per_sample = losses.pop("per_sample", None)
                     self._check_losses(losses, len(self.history_), step)
@@ -418,7 +428,20 @@ class BaseGenerativeSampler(BaseOverSampler):
             )
         return idx.astype(np.int64)
 
+    def _backward(self, loss: torch.Tensor, *modules: torch.nn.Module) -> None:
+        """``loss.backward()``; the training steps call this instead.
+
+        Under :func:`accelerated` with several processes, the gradients of
+        ``modules`` (the networks this loss trains) are then averaged over the
+        processes, before the step clips them and steps the optimiser.
+        """
+        loss.backward()
+        _accel.average_gradients(_accel.active_accelerator(), *modules)
+
     def _autocast(self):
+        accelerated = _accel.autocast(_accel.active_accelerator())
+        if accelerated is not None:
+            return accelerated
         if self.device_.type == "cuda":
             return torch.autocast("cuda", dtype=torch.bfloat16)
         return contextlib.nullcontext()

@@ -130,7 +130,7 @@ class BaseConditionalGAN(BaseGenerativeSampler):
         reg = self._regularizer(x, fake.detach(), step)
         d_loss = d_adv + lambda_cls * d_cls + sum(reg.values())
         self.d_optimizer_.zero_grad(set_to_none=True)
-        d_loss.backward()
+        self._backward(d_loss, D)
         _clip(D, config["grad_clip"])
         self.d_optimizer_.step()
 
@@ -143,7 +143,7 @@ class BaseConditionalGAN(BaseGenerativeSampler):
             g_cls = g_cls_beats.mean()
             g_loss = g_adv + lambda_cls * g_cls
             self.g_optimizer_.zero_grad(set_to_none=True)
-            g_loss.backward()
+            self._backward(g_loss, G)
         finally:
             D.requires_grad_(True)
         _clip(G, config["grad_clip"])

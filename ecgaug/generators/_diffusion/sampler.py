@@ -360,7 +360,7 @@ class DiffusionSampler(BaseGenerativeSampler):
             per_beat = self.process_.loss(x, y, reduction="none")  # (B,)
         loss = per_beat.mean()
         self.optimizer_.zero_grad(set_to_none=True)
-        loss.backward()
+        self._backward(loss, network)
         torch.nn.utils.clip_grad_norm_(network.parameters(), self.config_["grad_clip"])
         self.optimizer_.step()
         self.ema_.update_parameters(network)
