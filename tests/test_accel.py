@@ -132,6 +132,8 @@ def _rank_fit(rank: int, world: int, port: int, out: str, X, y) -> None:
     torch.distributed.destroy_process_group()
 
 
+# two fresh interpreters (torch, accelerate, gloo): tens of seconds
+@pytest.mark.slow
 @pytest.mark.skipif(
     not torch.distributed.is_available(), reason="torch without distributed"
 )
