@@ -178,6 +178,29 @@ def test_discriminative_score_parallel_is_serial(beats):
     assert serial == discriminative_score(X, y, noisy, y, n_jobs=2, **kw)
 
 
+def test_quality_report_parallel_is_serial(beats):
+    from sklearn.linear_model import LogisticRegression
+
+    from ecgaug.evaluation import synthetic_quality_report
+
+    X, y, X_test, y_test = beats
+    sampler = GaussianBeatSampler(n_components=4, random_state=0).fit(X, y)
+    kw = {
+        "classifier": LogisticRegression(max_iter=200),
+        "metrics": ["discriminative", "protocols"],
+        "protocols": ["TRTR", "TSTR"],
+        "n_repeats": 2,
+        "cv": 3,
+        "per_class": False,
+        "random_state": 0,
+        "as_frame": False,
+    }
+    serial = synthetic_quality_report(sampler, X, y, X_test, y_test, **kw)
+    parallel = synthetic_quality_report(sampler, X, y, X_test, y_test, n_jobs=2, **kw)
+    assert parallel == serial
+    assert "discriminative_auc" in serial["metric"]
+
+
 def test_loaders_parallel_are_serial(data_home):
     from ecgaug.datasets import load_mitbih, load_ptb
 
