@@ -1,7 +1,7 @@
 """
-=====================================================================
+=======================================================================
 Minority classes: class mix, judge-filtered sampling, guidance by class
-=====================================================================
+=======================================================================
 
 Three options of every ecgaug sampler aim at the classes users need synthetic
 beats for, the small ones (S and F in MIT-BIH):
