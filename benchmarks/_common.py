@@ -195,6 +195,15 @@ def make_parser(doc: str, seeds: dict[str, Sequence[int]]) -> argparse.ArgumentP
     )
     parser.add_argument("--no-cache", action="store_true", help="refit every generator")
     parser.add_argument(
+        "--accelerate",
+        choices=("no", "bf16"),
+        default=None,
+        help="train the generators through accelerate, in full precision ('no') "
+        "or bfloat16 ('bf16'); start the script with `accelerate launch "
+        "--num_processes N` for data parallelism over N GPUs (generators only; "
+        "every process runs the rest, the main process writes the results)",
+    )
+    parser.add_argument(
         "--allow-uncommitted",
         action="store_true",
         help="run the standard / full budget on a tree with uncommitted changes "
@@ -230,7 +239,31 @@ def finish_args(args: argparse.Namespace) -> argparse.Namespace:
     elif args.cache_dir is None:
         args.cache_dir = default_cache_dir()
     check_tree(args.budget, getattr(args, "allow_uncommitted", False))
+    args.is_main_process = _start_accelerator(args)
     return args
+
+
+def _start_accelerator(args: argparse.Namespace) -> bool:
+    """With ``--accelerate``, train every sampler fit of this process through it.
+
+    The generators are fitted in the main process (``--jobs`` is set to 1), so
+    one :func:`ecgaug.base.accelerated` block for the life of the script covers
+    them all. Returns whether this process writes the results and the cache.
+    """
+    if getattr(args, "accelerate", None) is None:
+        return True
+    from accelerate import Accelerator
+
+    from ecgaug.base import accelerated
+
+    accelerator = Accelerator(mixed_precision=args.accelerate)
+    # kept on args: a dropped block would be closed, and its accelerator
+    # unset, when the garbage collector reaches it
+    args.accelerated_block = accelerated(accelerator)
+    args.accelerated_block.__enter__()  # for the life of the script
+    args.jobs = 1
+    args.device = str(accelerator.device)
+    return bool(accelerator.is_main_process)
 
 
 # --------------------------------------------------------------------------- #
@@ -463,6 +496,8 @@ class Report:
         """
         from ecgaug._utils import atomic_path
 
+        if not getattr(self.args, "is_main_process", True):
+            return self.data  # accelerate launch: the main process writes
         self.data["wall_time_s"] = round(time.perf_counter() - self.start, 1)
         self.data["peak_rss_mib_main_process"] = round(peak_rss_mib(), 1)
         self.data["git"] = merge_git(self.data["git"], git_info())

@@ -524,7 +524,7 @@ def fit_generator(
     sampler.fit(X_fit, y_fit)
     fit_time = time.perf_counter() - start
     info |= {"fit_time_s": round(fit_time, 2), "epochs": int(sampler.n_epochs_)}
-    if path is not None:
+    if path is not None and _is_main_process():
         from ecgaug._utils import atomic_path
 
         with warnings.catch_warnings():
@@ -539,6 +539,14 @@ def fit_generator(
         with atomic_path(meta_path) as tmp:
             tmp.write_text(json.dumps(meta, indent=1))
     return sampler, info
+
+
+def _is_main_process() -> bool:
+    """False in the other processes of an ``accelerate launch`` (``--accelerate``)."""
+    from ecgaug._accel import active_accelerator
+
+    accelerator = active_accelerator()
+    return accelerator is None or bool(accelerator.is_main_process)
 
 
 def fit_generators(

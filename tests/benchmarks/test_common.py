@@ -102,3 +102,38 @@ def test_standard_budget_refuses_an_uncommitted_tree(monkeypatch):
     assert C.check_tree("standard", allow_uncommitted=True)["committed"] is False
     monkeypatch.setattr(C, "git_info", lambda: _git(True))
     assert C.check_tree("standard")["committed"] is True
+
+
+@pytest.fixture
+def no_accelerator_left():
+    from ecgaug import _accel
+
+    token = _accel._ACTIVE.set(None)
+    yield
+    _accel._ACTIVE.reset(token)
+
+
+def test_accelerate_option_trains_the_generators_through_accelerate(
+    tmp_path, no_accelerator_left
+):
+    pytest.importorskip("accelerate")
+    from ecgaug._accel import active_accelerator
+    from ecgaug.datasets import load_sample
+    from ecgaug.generators import CGANSampler
+
+    parser = C.make_parser("A benchmark.", {"smoke": [0]})
+    argv = ["--budget", "smoke", "--accelerate", "no", "--out", str(tmp_path)]
+    args = C.finish_args(parser.parse_args(argv))
+    accelerator = active_accelerator()
+    assert accelerator is not None and args.is_main_process
+    assert args.jobs == 1 and args.device == str(accelerator.device)
+    X, y = load_sample(split="train", return_X_y=True)
+    params = {"n_epochs": 1, "random_state": 0, "device": "cpu"}
+    through = CGANSampler(**params).fit(X[:300], y[:300]).sample(5, y=0)[0]
+    with_none = C.finish_args(parser.parse_args(argv[:2] + argv[4:]))
+    assert with_none.is_main_process  # no --accelerate: nothing changes
+    from ecgaug import _accel
+
+    _accel._ACTIVE.set(None)
+    plain = CGANSampler(**params).fit(X[:300], y[:300]).sample(5, y=0)[0]
+    np.testing.assert_array_equal(through, plain)  # one process = plain fit
