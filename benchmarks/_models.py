@@ -487,6 +487,7 @@ def fit_generator(
             "code": _source_digest(),
             "torch": torch.__version__,
             "device": device_type,
+            "accelerate": _accelerate_key(),
         },
         sort_keys=True,
     )
@@ -539,6 +540,16 @@ def fit_generator(
         with atomic_path(meta_path) as tmp:
             tmp.write_text(json.dumps(meta, indent=1))
     return sampler, info
+
+
+def _accelerate_key() -> list | None:
+    """Processes and precision of an active ``--accelerate`` (they change the fit)."""
+    from ecgaug._accel import active_accelerator
+
+    accelerator = active_accelerator()
+    if accelerator is None:
+        return None
+    return [int(accelerator.num_processes), str(accelerator.mixed_precision)]
 
 
 def _is_main_process() -> bool:
