@@ -7,8 +7,6 @@ weights, their gradients averaged at every step.
 
 from __future__ import annotations
 
-import os
-import socket
 from types import SimpleNamespace
 
 import numpy as np
@@ -18,6 +16,7 @@ import torch
 from ecgaug.base import accelerated
 from ecgaug.datasets import load_sample
 from ecgaug.generators import CGANSampler, DiffusionSampler, TTSCGANSampler
+from tests._distributed import run_two_ranks
 from tests._fast_params import FAST_PARAMS
 
 accelerate = pytest.importorskip("accelerate")
@@ -105,31 +104,11 @@ def test_bad_accelerators_are_refused():
             pass
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _rank_fit(rank: int, world: int, port: int, out: str, X, y) -> None:
-    """One process of a 2-process CPU (gloo) run, as ``torchrun`` starts it."""
-    os.environ.update(
-        MASTER_ADDR="127.0.0.1",
-        MASTER_PORT=str(port),
-        RANK=str(rank),
-        LOCAL_RANK=str(rank),
-        WORLD_SIZE=str(world),
-    )
-    torch.set_num_threads(1)
-    acc = accelerate.Accelerator(cpu=True)
+def _train_diffusion(acc, X, y):
+    """One rank of the 2-process run: the sampler's weights and last loss."""
     with accelerated(acc):
         sampler = _fit(DiffusionSampler, X, y)
-    torch.save(
-        {"weights": _weights(sampler), "loss": sampler.history_[-1]["loss"]},
-        os.path.join(out, f"rank{rank}.pt"),
-    )
-    acc.wait_for_everyone()
-    torch.distributed.destroy_process_group()
+    return _weights(sampler), sampler.history_[-1]["loss"]
 
 
 # two fresh interpreters (torch, accelerate, gloo): tens of seconds
@@ -139,13 +118,7 @@ def _rank_fit(rank: int, world: int, port: int, out: str, X, y) -> None:
 )
 def test_two_processes_average_their_gradients(beats, tmp_path):
     X, y = beats
-    torch.multiprocessing.start_processes(
-        _rank_fit,
-        args=(2, _free_port(), str(tmp_path), X, y),
-        nprocs=2,
-        start_method="spawn",
-    )
-    ranks = [torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in range(2)]
+    ranks = run_two_ranks(_train_diffusion, tmp_path, X, y)
     # same initial weights, averaged gradients: the same weights at the end
     for a, b in zip(ranks[0]["weights"], ranks[1]["weights"], strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=0)

@@ -6,9 +6,7 @@ probabilities, for the same ``random_state``.
 
 from __future__ import annotations
 
-import os
 import pickle
-import socket
 
 import numpy as np
 import pytest
@@ -17,6 +15,7 @@ from sklearn.base import clone
 
 from ecgaug.classifiers import AcceleratedResNetClassifier, ResNetClassifier
 from ecgaug.datasets import load_sample
+from tests._distributed import run_two_ranks
 
 accelerate = pytest.importorskip("accelerate")
 
@@ -83,31 +82,11 @@ def test_amp_points_to_the_accelerator(beats):
         clf.fit(X, y)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _rank_fit(rank: int, world: int, port: int, out: str, X, y) -> None:
-    """One process of a 2-process CPU (gloo) DDP run, as ``torchrun`` starts it."""
-    os.environ.update(
-        MASTER_ADDR="127.0.0.1",
-        MASTER_PORT=str(port),
-        RANK=str(rank),
-        LOCAL_RANK=str(rank),
-        WORLD_SIZE=str(world),
-    )
-    torch.set_num_threads(1)
-    acc = accelerate.Accelerator(cpu=True)
+def _train_classifier(acc, X, y):
+    """One rank of the 2-process DDP run: the network's weights and last loss."""
     clf = AcceleratedResNetClassifier(accelerator=acc, **TINY).fit(X, y)
     weights = [p.detach().clone() for p in clf.module_.parameters()]
-    torch.save(
-        {"weights": weights, "loss": float(clf.history[-1, "train_loss"])},
-        os.path.join(out, f"rank{rank}.pt"),
-    )
-    acc.wait_for_everyone()
-    torch.distributed.destroy_process_group()
+    return weights, float(clf.history[-1, "train_loss"])
 
 
 # two fresh interpreters (torch, accelerate, gloo): tens of seconds
@@ -117,13 +96,7 @@ def _rank_fit(rank: int, world: int, port: int, out: str, X, y) -> None:
 )
 def test_two_processes_train_one_network(beats, tmp_path):
     X, y = beats
-    torch.multiprocessing.start_processes(
-        _rank_fit,
-        args=(2, _free_port(), str(tmp_path), X, y),
-        nprocs=2,
-        start_method="spawn",
-    )
-    ranks = [torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in range(2)]
+    ranks = run_two_ranks(_train_classifier, tmp_path, X, y)
     # DDP: each process trains on its shard, the gradients are averaged, so
     # both end with the same network
     for a, b in zip(ranks[0]["weights"], ranks[1]["weights"], strict=True):
