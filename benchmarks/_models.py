@@ -397,6 +397,28 @@ def generator_settings(budget: str, names: Iterable[str]) -> dict[str, Any]:
     return out
 
 
+def minority_targets(y, target: int | None, min_beats: int = 6) -> dict[int, int]:
+    """Beats wanted per class: each minority class with enough beats raised.
+
+    A class with fewer than ``min_beats`` beats (SMOTE's ``k_neighbors=5``
+    needs 6) or as many as the largest is left alone; the others are raised
+    to ``target`` (never above the largest class), or to the largest class
+    when ``target`` is None.
+    """
+    import numpy as np
+
+    counts = np.bincount(y)
+    top = int(counts.max())
+    want = {}
+    for c, n in enumerate(counts):
+        if n < min_beats or n >= top:
+            continue
+        goal = top if target is None else min(top, max(int(n), target))
+        if goal > n:
+            want[c] = goal
+    return want
+
+
 def cap_per_class(X, y, cap: int | None, seed: int = GENERATOR_SEED):
     """At most ``cap`` beats of each class, drawn without replacement (sorted)."""
     import numpy as np

@@ -99,18 +99,9 @@ ANCHORS = {
 }
 
 
-def sampling_strategy(y, target: int | None) -> dict[int, int] | str:
-    """Beats wanted per class: each minority class with enough beats raised."""
-    counts = np.bincount(y)
-    top = int(counts.max())
-    want = {}
-    for c, n in enumerate(counts):
-        if n < MIN_BEATS or n >= top:
-            continue
-        goal = top if target is None else min(top, max(int(n), target))
-        if goal > n:
-            want[c] = goal
-    return want
+def sampling_strategy(y, target: int | None) -> dict[int, int]:
+    """Beats wanted per class (:func:`_models.minority_targets`)."""
+    return M.minority_targets(y, target, MIN_BEATS)
 
 
 def make_pipeline(method, strategy, seed, args, steps, valid, generator_seed=0):
