@@ -14,9 +14,10 @@ SMOTE is shown with its interval.
 
 One fit serves several arms: a generator fitted with ``filter_threshold`` set
 (so that its judge is trained in ``fit``, on the fitting part only) is sampled
-with and without the filter and at each guidance scale (both are sampling-time
-settings). Every arm records the CPU seconds of its fits (torch on one
-thread), from which the demo's time on a quiet 2-core machine is estimated.
+with and without the filter, with another reverse process and with per-class
+guidance (all sampling-time settings). Every arm records the CPU seconds of its
+fits (torch on one thread), from which the demo's time on a quiet 2-core
+machine is estimated.
 
 Run: ``OMP_NUM_THREADS=1 python benchmarks/demo_search.py --budget quick``
 (``--budget smoke`` runs tiny settings in seconds, for the tests).
@@ -48,14 +49,14 @@ from _common import (
     paired_difference,
 )
 
-SEEDS = {"smoke": [0], "quick": [0, 1], "standard": [0, 1, 2], "full": [0, 1, 2]}
+SEEDS = {"smoke": [0], "quick": [0, 1, 2], "standard": [0, 1, 2], "full": [0, 1, 2]}
 
 #: The classifier every arm trains (the demo's): epochs per budget.
 CLASSIFIER = {"module__n_blocks": 1, "batch_size": 64, "lr": 1e-3, "train_split": None}
 CLASSIFIER_EPOCHS = {"smoke": 1, "quick": 10, "standard": 15, "full": 15}
 
 #: Generator fits: (name, sampler, parameters); each is sampled as the arms
-#: of ``VARIANTS`` (filter threshold, guidance scale) name.
+#: of ``VARIANTS`` (filter, reverse process, guidance) name.
 FITS = {
     "quick": [
         ("cgan", "CGANSampler", {"n_epochs": 30, "filter_threshold": 0.5}),
@@ -70,15 +71,19 @@ FITS["standard"] = FITS["full"] = FITS["quick"]
 FITS["smoke"] = [
     ("diffusion", "DiffusionSampler", {"n_epochs": 1, "filter_threshold": 0.5})
 ]
-#: Sampling-time variants per fit: (suffix, filter_threshold, guidance_scale).
+#: Sampling-time variants per fit: (suffix, settings given to ``set_params``).
 VARIANTS = {
-    "cgan": [("", None, None), ("+filter0.5", 0.5, None)],
+    "cgan": [("", {"filter_threshold": None}), ("+filter0.5", {})],
     "diffusion": [
-        ("", None, 1.0),
-        ("+filter0.5", 0.5, 1.0),
+        ("", {"filter_threshold": None}),
+        ("+filter0.5", {}),
+        ("+filter0.5+ddpm10", {"sampler": "ddpm"}),
+        ("+filter0.5+guidance2SF", {"guidance_scale": {1: 2.0, 3: 2.0}}),
     ],
 }
 VALIDATION_FRACTION = 0.25
+#: Sampling-time settings a variant may change (reset before each variant).
+_SAMPLING_KNOBS = ("filter_threshold", "sampler", "guidance_scale")
 
 
 def _cpu_s() -> float:
@@ -158,10 +163,10 @@ def _generator_arms(
     counts = {int(k): int(v) for k, v in sampler.sampling_strategy_.items() if v}
     labels = np.concatenate([np.full(v, k) for k, v in counts.items()])
     out = {}
-    for suffix, threshold, guidance in VARIANTS[name]:
-        sampler.set_params(filter_threshold=threshold)
-        if guidance is not None:
-            sampler.set_params(guidance_scale=guidance)
+    fitted = sampler.get_params()
+    for suffix, settings in VARIANTS[name]:
+        sampler.set_params(**{k: fitted[k] for k in _SAMPLING_KNOBS if k in fitted})
+        sampler.set_params(**settings)
         start = _cpu_s()
         X_syn, y_syn = sampler.sample(len(labels), y=labels, random_state=seed + 1)
         sample_cpu = _cpu_s() - start
@@ -175,8 +180,7 @@ def _generator_arms(
         )
         arm |= {
             "sampler": cls_name,
-            "params": {**params, "filter_threshold": threshold}
-            | ({"guidance_scale": guidance} if guidance is not None else {}),
+            "params": {**params, **settings},
             "generator_fit_cpu_s": fit_cpu,
             "sample_cpu_s": sample_cpu,
             "acceptance_rate": {

@@ -13,6 +13,10 @@ PRESETS: dict[str, dict[str, Any]] = {
     # x_0, which learns clean, class-specific beats in far fewer steps
     # than eps; DDIM with 10 network calls per beat, which kept DDPM-50's
     # TSTR accuracy where DiffWave's 6-step schedule lost a quarter of it.
+    # The weight average's half-life ramps up as 5 % of the beats seen
+    # (Karras et al.'s ramp-up): at 50 %, a 40-epoch fit on the bundled
+    # sample sampled from weights half a run old, and its beats were pure
+    # ripple (mean |second difference| 7.0x the real beats'; 2.0x at 5 %).
     "cpu": {
         "n_epochs": 8,
         "batch_size": 64,
@@ -34,7 +38,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "lr": 2e-3,
         "grad_clip": 1.0,
         "ema_kimg": 20.0,
-        "ema_warmup": 0.5,
+        "ema_warmup": 0.05,
         "sampler": "ddim",
         "n_sampling_steps": 10,
         "guidance_scale": 1.0,
