@@ -27,9 +27,9 @@ def _panel(ax, t, X, color, n_examples, rng, label):
     mean, sd = X.mean(axis=0), X.std(axis=0)
     ax.fill_between(t, mean - sd, mean + sd, color=color, alpha=0.25, lw=0)
     ax.plot(t, mean, color=color, lw=1.6, label=f"{label} mean ± sd")
-    # the count of this panel's class, not one legend's count for every class
+    # how many beats of this class the panel summarises, real or synthetic
     ax.text(
-        0.03, 0.95, f"n={len(X):,}", transform=ax.transAxes, va="top",
+        0.03, 0.95, f"{label} n={len(X):,}", transform=ax.transAxes, va="top",
         fontsize="x-small", color=color,
     )  # fmt: skip
 

@@ -236,7 +236,9 @@ def test_beat_grid_counts_each_class_and_labels_the_y_axis(beats):
     )  # fmt: skip
     for j, c in enumerate(np.unique(sample.target)):
         texts = [t.get_text() for t in fig.axes[j].texts]  # the real row
-        assert texts == [f"n={int(np.sum(sample.target == c)):,}"], texts
+        assert texts == [f"real n={int(np.sum(sample.target == c)):,}"], texts
+        texts = [t.get_text() for t in fig.axes[5 + j].texts]  # the synthetic row
+        assert texts == [f"synthetic n={int(np.sum(y_synth == c)):,}"], texts
     legend = fig.axes[4].get_legend()
     assert all("n=" not in t.get_text() for t in legend.get_texts())
     assert "amplitude" in fig.axes[0].get_ylabel()
