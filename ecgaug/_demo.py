@@ -65,12 +65,14 @@ DEFAULT_N_SEEDS = 3
 #: data) and judge-filtered sampling (a synthetic beat is kept when a small
 #: network, trained in ``fit`` on the same real training beats, gives it
 #: probability >= 0.5 of its class). Validation macro-F1 / balanced accuracy
-#: (2 seeds, classifier 10 epochs): diffusion + filter 0.834 / 0.817, CGAN (30
-#: epochs) + filter 0.831 / 0.812, diffusion 0.800 / 0.787, CGAN 0.807 /
-#: 0.801, SMOTE 0.817 / 0.831, none 0.742 / 0.722. On the test beats (3
-#: seeds) the diffusion sampler's fit, filtered sampling and classifier take
-#: about 136 CPU seconds per seed on one thread. The CGAN and TTS-CGAN
-#: settings are those of ``tests/test_common.py::test_label_adherence``.
+#: (3 seeds, classifier 10 epochs): diffusion + filter 0.820 / 0.829, CGAN (30
+#: epochs) + filter 0.812 / 0.800, diffusion 0.802 / 0.780, SMOTE 0.807 /
+#: 0.833, none 0.764 / 0.735; 60 epochs, balanced batches, a 0.7 threshold,
+#: DDPM-10 and guidance 2 on S and F scored within the seeds' spread of it.
+#: On the test beats (3 seeds) the diffusion sampler's fit, filtered sampling
+#: and classifier take about 120 seconds per seed on one thread. The CGAN
+#: and TTS-CGAN settings are those of
+#: ``tests/test_common.py::test_label_adherence``.
 DEMO_SAMPLER_PARAMS: dict[str, dict[str, Any]] = {
     "cgan": {"n_epochs": 30},
     "ttscgan": {"n_epochs": 40, "batch_size": 32, "lr_g": 1e-3, "lr_d": 2e-3},
