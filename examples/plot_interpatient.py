@@ -27,7 +27,10 @@ segmentation="context", rr_features="append")``, as
 # 1 when a pause follows.
 import numpy as np
 from matplotlib import pyplot as plt
+from sklearn.compose import ColumnTransformer
 from sklearn.metrics import precision_recall_fscore_support
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 from ecgaug.classifiers import ResNetClassifier
 from ecgaug.datasets import load_sample
@@ -56,7 +59,10 @@ fig.tight_layout()
 # DS1 patients for training, DS2 patients for testing
 # ---------------------------------------------------
 # ``X`` is the 187-sample waveform followed by the 8 RR features. The same
-# small network is trained twice, on the waveform only and on both.
+# small network is trained twice, on the waveform only and on both; it reads
+# the RR features as logarithms (they are skewed: a pause doubles
+# ``post_pre_ratio``), through a scikit-learn ``ColumnTransformer`` in a
+# pipeline.
 train = np.isin(beats.groups, DS1)
 test = np.isin(beats.groups, DS2)
 X = np.hstack([beats.data, beats.rr])
@@ -69,8 +75,22 @@ params = {
     "device": "cpu",
     "random_state": 0,
 }
+
+
+def log_floor(x):
+    """``log(max(x, 1e-3))``: RR intervals and ratios are positive."""
+    return np.log(np.maximum(x, 1e-3))
+
+
+log_rr = ColumnTransformer(
+    [
+        ("waveform", "passthrough", slice(0, 187)),
+        ("rr", FunctionTransformer(log_floor), slice(187, None)),
+    ]
+)
 wave_only = ResNetClassifier(**params).fit(X[train][:, :187], y[train])
-with_rr = ResNetClassifier(module__n_tabular=8, **params).fit(X[train], y[train])
+with_rr = make_pipeline(log_rr, ResNetClassifier(module__n_tabular=8, **params))
+with_rr.fit(X[train], y[train])
 predictions = {
     "waveform only": wave_only.predict(X[test][:, :187]),
     "waveform + RR features": with_rr.predict(X[test]),
