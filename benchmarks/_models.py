@@ -444,7 +444,7 @@ def generator_training_set(X, y, budget: str):
     return cap_per_class(X, y, GENERATOR_BUDGETS[budget]["max_per_class"])
 
 
-def _source_digest() -> str:
+def source_digest() -> str:
     """A digest of the code a fitted generator depends on."""
     import ecgaug
 
@@ -506,7 +506,7 @@ def fit_generator(
             "class": f"{type(sampler).__module__}.{type(sampler).__qualname__}",
             "params": params,
             "data": fingerprint(X_fit, y_fit),
-            "code": _source_digest(),
+            "code": source_digest(),
             "torch": torch.__version__,
             "device": device_type,
             "accelerate": _accelerate_key(),

@@ -237,8 +237,13 @@ def cached_run(name: str, power: float, seed: int, data, settings, args) -> dict
 
     if args.cache_dir is None:
         return run_one(name, power, seed, data, settings, args)
+    from _models import source_digest
+
     fit_settings = {k: v for k, v in settings.items() if k != "throughput_epochs"}
-    key = json.dumps([name, power, seed, fit_settings, args.budget], sort_keys=True)
+    # the generators' code is part of the key: a fix to a sampler rescores it
+    key = json.dumps(
+        [name, power, seed, fit_settings, args.budget, source_digest()], sort_keys=True
+    )
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     path = args.cache_dir / "class_mix" / f"{name}-p{power}-s{seed}-{digest}.json"
     if path.exists():
