@@ -57,6 +57,8 @@ import _common as C
 import _models as M
 import numpy as np
 
+from ecgaug._demo import DEMO_SAMPLER_PARAMS
+
 NAME = "interpatient"
 SEEDS = {
     "smoke": [0, 1],
@@ -82,7 +84,7 @@ NETWORK = {
 #: Each minority class is raised to at least this many beats (None: "auto").
 TARGET = {"smoke": 300, "quick": 5_000, "standard": None, "full": None}
 #: The generators: preset, epochs (None: the preset's) and cap on training
-#: beats per class, per budget; ``params`` go to the sampler.
+#: beats per class, per budget.
 GENERATOR = {
     "smoke": {"preset": "cpu", "n_epochs": 1, "max_per_class": 200},
     "quick": {"preset": "cpu", "n_epochs": 10, "max_per_class": 3_000},
@@ -90,9 +92,11 @@ GENERATOR = {
     "full": {"preset": "paper", "n_epochs": None, "max_per_class": None},
 }
 #: DiffusionSampler trains longer per beat than the CGAN (epochs per budget)
-#: and uses the demo's settings (``ecgaug._demo.DEMO_SAMPLER_PARAMS``).
+#: and uses the demo's other settings (class mix of batches, judge filter).
 DIFFUSION_EPOCHS = {"smoke": 1, "quick": 40, "standard": 60, "full": None}
-DIFFUSION_PARAMS = {"batch_class_power": 0.5, "filter_threshold": 0.5}
+DIFFUSION_PARAMS = {
+    k: v for k, v in DEMO_SAMPLER_PARAMS["diffusion"].items() if k != "n_epochs"
+}
 N_RR = 8
 MIN_BEATS = 6  # SMOTE's k_neighbors=5 needs 6 beats of a class
 LABELS = (0, 1, 2, 3, 4)
