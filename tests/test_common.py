@@ -5,6 +5,8 @@ settings from ``tests/_fast_params.py`` and run through imbalanced-learn's
 sampler checks, scikit-learn's API checks and ecgaug's own contract: clone,
 pickle, save/load, determinism, dtype, ``sampling_strategy`` counts, pipelines
 with grouped cross-validation, clear errors on bad input, and label adherence.
+Meta-samplers that wrap one (``WithTabular``) run through the checks that do
+not concern training itself.
 """
 
 from __future__ import annotations
@@ -42,6 +44,13 @@ def _fast(cls, **extra):
 
 SAMPLERS = [_fast(cls) for cls in SAMPLER_CLASSES if cls.__name__ in FAST_PARAMS]
 ids = [type(s).__name__ for s in SAMPLERS]
+#: Meta-samplers that wrap a generative sampler: they pass the API checks,
+#: the sampler contract and pipelines; training options are the wrapped one's.
+WRAPPERS = [
+    generators.WithTabular(_fast(generators.CGANSampler), n_tabular=1, random_state=0)
+]
+wrapper_ids = [type(s).__name__ for s in WRAPPERS]
+ALL, all_ids = SAMPLERS + WRAPPERS, ids + wrapper_ids
 
 EXPECTED_FAILED = {
     "check_samplers_pandas_sparse": (
@@ -89,12 +98,12 @@ def test_every_sampler_has_fast_params(cls):
     )
 
 
-@parametrize_with_checks(SAMPLERS, expected_failed_checks=lambda e: EXPECTED_FAILED)
+@parametrize_with_checks(ALL, expected_failed_checks=lambda e: EXPECTED_FAILED)
 def test_imblearn_checks(estimator, check, one_thread):
     check(estimator)
 
 
-@pytest.mark.parametrize("sampler", SAMPLERS, ids=ids)
+@pytest.mark.parametrize("sampler", ALL, ids=all_ids)
 @pytest.mark.parametrize("check_name", SKLEARN_API_CHECKS)
 def test_sklearn_api_checks(sampler, check_name):
     getattr(skchecks, check_name)(type(sampler).__name__, clone(sampler))
@@ -115,7 +124,7 @@ def small(bundled_sample):
     return X[keep], y[keep], np.asarray(bundled_sample.groups)[keep]
 
 
-@pytest.mark.parametrize("sampler", SAMPLERS, ids=ids)
+@pytest.mark.parametrize("sampler", ALL, ids=all_ids)
 def test_same_seed_same_samples_and_dtype_kept(sampler, small, one_thread):
     X, y, _ = small
     a = clone(sampler).fit(X, y)
@@ -163,7 +172,7 @@ def test_sample_batches_do_not_change_the_beats(sampler, small):
     "strategy",
     ["auto", "minority", "not majority", "not minority", "all", {2: 150, 3: 90}],
 )
-@pytest.mark.parametrize("sampler", SAMPLERS, ids=ids)
+@pytest.mark.parametrize("sampler", ALL, ids=all_ids)
 def test_fit_resample_counts_follow_sampling_strategy(sampler, strategy, small):
     X, y, _ = small
     before = Counter(y.tolist())
@@ -180,7 +189,7 @@ def test_fit_resample_counts_follow_sampling_strategy(sampler, strategy, small):
     assert Xr.dtype == X.dtype
 
 
-@pytest.mark.parametrize("sampler", SAMPLERS, ids=ids)
+@pytest.mark.parametrize("sampler", ALL, ids=all_ids)
 def test_fit_resample_callable_and_float_strategies(sampler, small):
     X, y, _ = small
     binary = np.isin(y, [0, 3])
@@ -195,7 +204,7 @@ def test_fit_resample_callable_and_float_strategies(sampler, small):
     assert Counter(yr.tolist())[3] == 47
 
 
-@pytest.mark.parametrize("sampler", SAMPLERS, ids=ids)
+@pytest.mark.parametrize("sampler", ALL, ids=all_ids)
 def test_in_pipeline_with_grid_search_and_group_kfold(sampler, small):
     X, y, groups = small
     pipe = make_pipeline(clone(sampler), LogisticRegression(max_iter=200))
@@ -215,7 +224,7 @@ def test_in_pipeline_with_grid_search_and_group_kfold(sampler, small):
     assert grid.predict(X[:5]).shape == (5,)
 
 
-@pytest.mark.parametrize("sampler", SAMPLERS, ids=ids)
+@pytest.mark.parametrize("sampler", ALL, ids=all_ids)
 def test_string_labels(sampler, small):
     X, y, _ = small
     names = np.array(["N", "S", "V", "F", "Q"])[y]

@@ -25,7 +25,7 @@ from numbers import Integral
 
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
-from imblearn.utils import check_sampling_strategy
+from imblearn.utils import check_sampling_strategy, check_target_type
 from sklearn.base import clone
 from sklearn.mixture import GaussianMixture
 from sklearn.utils import check_random_state
@@ -145,9 +145,14 @@ class WithTabular(BaseOverSampler):
         self._train(X, y)
         return self
 
+    def _check_X_y(self, X, y, accept_sparse=None):
+        # fit_resample's validation: dense only (beats are signals), as the
+        # wrapped samplers; imbalanced-learn's default would let sparse X in.
+        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        X, y = self._check(X, y)
+        return X, y, binarize_y
+
     def _fit_resample(self, X, y):
-        X = np.asarray(X)
-        self._check(X, y)
         self._train(X, y)
         labels = np.concatenate(
             [
@@ -161,11 +166,18 @@ class WithTabular(BaseOverSampler):
         X_new, y_new = self.sample(len(labels), y=labels)
         return np.vstack([X, X_new.astype(X.dtype)]), np.concatenate([y, y_new])
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        tags.input_tags.allow_nan = False
+        return tags
+
     def _check(self, X, y):
-        X, y = validate_data(self, X, y, dtype=(np.float32, np.float64), reset=True)
+        # float64 first: a list becomes float64, as in the wrapped samplers
+        X, y = validate_data(self, X, y, dtype=(np.float64, np.float32), reset=True)
         if X.shape[1] <= self.n_tabular:
             raise ValueError(
-                f"X has {X.shape[1]} columns but n_tabular={self.n_tabular}: there "
+                f"X has {X.shape[1]} feature(s) but n_tabular={self.n_tabular}: there "
                 "must be waveform columns before the tabular ones."
             )
         return X, y
