@@ -59,20 +59,23 @@ DEFAULT_N_SEEDS = 3
 
 #: Settings of each sampler in the demo (on top of its ``"cpu"`` preset).
 #: The diffusion settings were chosen by ``benchmarks/demo_search.py`` on a
-#: validation split of the sample's training beats (never on its test beats),
-#: against the CGAN: 40 epochs with batches drawn with class weight
-#: ``count ** 0.5`` (the rare classes seen about twice as often as in the
-#: data) and judge-filtered sampling (a synthetic beat is kept when a small
-#: network, trained in ``fit`` on the same real training beats, gives it
-#: probability >= 0.5 of its class). Validation macro-F1 / balanced accuracy
-#: (3 seeds, classifier 10 epochs): diffusion + filter 0.820 / 0.829, CGAN (30
-#: epochs) + filter 0.812 / 0.800, diffusion 0.802 / 0.780, SMOTE 0.807 /
-#: 0.833, none 0.764 / 0.735; 60 epochs, balanced batches, a 0.7 threshold,
-#: DDPM-10 and guidance 2 on S and F scored within the seeds' spread of it.
-#: On the test beats (3 seeds) the diffusion sampler's fit, filtered sampling
-#: and classifier take about 120 seconds per seed on one thread. The CGAN
-#: and TTS-CGAN settings are those of
-#: ``tests/test_common.py::test_label_adherence``.
+#: validation split of the sample's training beats (never on its test beats):
+#: 40 epochs with batches drawn with class weight ``count ** 0.5`` (the rare
+#: classes seen about twice as often as in the data) and judge-filtered
+#: sampling (a synthetic beat is kept when a small network, trained in
+#: ``fit`` on the same real training beats, gives it probability >= 0.5 of
+#: its class). Validation macro-F1 / balanced accuracy at 18feb6d (5 seeds,
+#: ``benchmarks/results/demo_search.md``), classifier 10 epochs: diffusion +
+#: filter 0.815 / 0.813, SMOTE 0.811 / 0.834, none 0.777 / 0.746. Every
+#: generator arm (60 epochs, thresholds 0.3 / 0.5 / 0.7, classifier 10, 20
+#: or 30 epochs) was within the seeds' spread of SMOTE with the same
+#: classifier; the best (60 epochs, threshold 0.7, classifier 30 epochs:
+#: 0.841 / 0.833 vs SMOTE 0.836 / 0.840) needs more than the demo's 5
+#: minutes. The classifier stays at 10 epochs: with 20 (the best arm within
+#: the time estimate, 0.826 / 0.837 vs SMOTE 0.832 / 0.837) the demo took
+#: 329 s on 2 quiet cores, over its 5 minutes, and still trailed SMOTE on the
+#: test beats (0.825 / 0.820 vs 0.833 / 0.849). The CGAN and TTS-CGAN
+#: settings are those of ``tests/test_common.py::test_label_adherence``.
 DEMO_SAMPLER_PARAMS: dict[str, dict[str, Any]] = {
     "cgan": {"n_epochs": 30},
     "ttscgan": {"n_epochs": 40, "batch_size": 32, "lr_g": 1e-3, "lr_d": 2e-3},
