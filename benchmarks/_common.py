@@ -454,9 +454,13 @@ class Report:
         Parsed and completed by :func:`finish_args`.
     argv : list of str or None
         The arguments given (``None``: ``sys.argv[1:]``).
+    script : str or None
+        The script's name in the command line, when not ``name``.
     """
 
-    def __init__(self, name: str, args: argparse.Namespace, argv=None) -> None:
+    def __init__(
+        self, name: str, args: argparse.Namespace, argv=None, script: str | None = None
+    ) -> None:
         self.name = name
         self.args = args
         self.start = time.perf_counter()
@@ -464,7 +468,7 @@ class Report:
         self.data: dict[str, Any] = {
             "benchmark": name,
             "budget": args.budget,
-            "command": " ".join(["python", f"benchmarks/{name}.py", *argv]),
+            "command": " ".join(["python", f"benchmarks/{script or name}.py", *argv]),
             "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "git": git_info(),
             "machine": machine_info(),

@@ -157,6 +157,16 @@ def load_data(args):
     return ds1, ds2, source
 
 
+def parse_target(text: str) -> int | str:
+    """``--target``: a positive number of beats, or ``"auto"`` (to the majority)."""
+    if text == "auto":
+        return text
+    value = int(text)
+    if value < 1:
+        raise ValueError("the target must be a positive number of beats or 'auto'")
+    return value
+
+
 def log_floor(x):
     """``log(max(x, 1e-3))``: RR intervals and ratios are > 0 (0 for a lone beat)."""
     return np.log(np.maximum(x, 1e-3))
@@ -285,7 +295,7 @@ def make_pipeline(arm, seed, args, data, generators):
         module__n_filters=net["n_filters"],
         module__n_tabular=N_RR,
     )
-    strategy = sampling_strategy(y, TARGET[args.budget])
+    strategy = sampling_strategy(y, args.target)
     tail = [("log_rr", log_rr_step(X.shape[1])), ("clf", clf)]
     if arm == "class_weight":
         clf.set_params(class_weight="balanced")
@@ -327,7 +337,7 @@ def arm_job(arm, seed, args, data, generators) -> dict:
             len(y)
             + sum(
                 max(0, n - np.sum(y == c))
-                for c, n in sampling_strategy(y, TARGET[args.budget]).items()
+                for c, n in sampling_strategy(y, args.target).items()
             )
             if arm in ("SMOTE", *GENERATOR_ARMS)
             else len(y)
@@ -469,12 +479,29 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--arms", default=",".join(ARMS), help=f"comma-separated, from {ARMS}"
     )
+    parser.add_argument(
+        "--target",
+        type=parse_target,
+        default=None,
+        help="raise each minority class to at least this many beats, or 'auto' "
+        "(to the majority); default: the budget's (quick 5000, standard and "
+        "full 'auto'). Another target than the budget's writes "
+        "interpatient_target-<target>.{json,md}",
+    )
     args = C.finish_args(parser.parse_args(argv))
+    name = NAME
+    if args.target is not None:
+        name = f"{NAME}_target-{args.target}"
+        args.target = None if args.target == "auto" else args.target
+        if args.target == TARGET[args.budget]:
+            name = NAME
+    else:
+        args.target = TARGET[args.budget]
     arms = [a for a in args.arms.split(",") if a]
     unknown = sorted(set(arms) - set(ARMS))
     if unknown:
         parser.error(f"unknown arms {unknown}; choose from {ARMS}")
-    rep = C.Report(NAME, args, argv)
+    rep = C.Report(name, args, argv, script=NAME)
     ds1, ds2, source = load_data(args)
     tr, va, desc = C.ds1_validation_split(ds1)
     X, y = ds1.data[tr], ds1.target[tr]
@@ -498,7 +525,7 @@ def main(argv=None) -> int:
         f"epochs-worth of batches of {M.CLASSIFIER[args.budget]['batch_size']}, "
         "OneCycle, epoch chosen by validation macro-F1 on the DS1 validation records"
     )
-    rep["target"] = TARGET[args.budget] or "the majority ('auto')"
+    rep["target"] = args.target or "the majority ('auto')"
     generators = {}
     for name in (a for a in arms if a in GENERATOR_ARMS):
         M.set_threads(args.threads)
