@@ -540,13 +540,18 @@ def fit_generator(
                     "fit_time_s": meta["fit_time_s"],
                     "epochs": meta.get("epochs"),
                     "fitted_at": meta.get("fitted_at"),
+                    **_spread(fitted),
                 }
                 return fitted, info
     sampler.set_params(verbose=verbose)
     start = time.perf_counter()
     sampler.fit(X_fit, y_fit)
     fit_time = time.perf_counter() - start
-    info |= {"fit_time_s": round(fit_time, 2), "epochs": int(sampler.n_epochs_)}
+    info |= {
+        "fit_time_s": round(fit_time, 2),
+        "epochs": int(sampler.n_epochs_),
+        **_spread(sampler),
+    }
     if path is not None and _is_main_process():
         from ecgaug._utils import atomic_path
 
@@ -562,6 +567,17 @@ def fit_generator(
         with atomic_path(meta_path) as tmp:
             tmp.write_text(json.dumps(meta, indent=1))
     return sampler, info
+
+
+def _spread(sampler) -> dict:
+    """A GAN's last ``spread_by_class`` (mode collapse) for ``info``, else ``{}``."""
+    history = getattr(sampler, "history_", None) or [{}]
+    spread = history[-1].get("spread_by_class")
+    return (
+        {}
+        if spread is None
+        else {"spread_by_class": {str(k): v for k, v in spread.items()}}
+    )
 
 
 def _accelerate_key() -> list | None:

@@ -304,6 +304,7 @@ class BaseGenerativeSampler(BaseOverSampler):
                 logs = {k: v / steps for k, v in sums.items()}
                 if by_class.counts.any():
                     logs["loss_by_class"] = by_class.means(self.classes_)
+                logs |= self._epoch_diagnostics(x_all, y_all)
                 logs["epoch"] = len(self.history_) + 1
                 logs["time"] = time.perf_counter() - start
                 self.history_.append(logs)
@@ -311,7 +312,7 @@ class BaseGenerativeSampler(BaseOverSampler):
                     {
                         k: f"{v:.3g}"
                         for k, v in logs.items()
-                        if k not in ("epoch", "time", "loss_by_class")
+                        if k not in ("epoch", "time") and not isinstance(v, dict)
                     }
                 )
                 for cb in callbacks:
@@ -320,6 +321,7 @@ class BaseGenerativeSampler(BaseOverSampler):
             for cb in callbacks:
                 cb.on_train_end(self)
         self.n_epochs_ = len(self.history_)
+        self._after_train()
 
     def _warm_start_update(self, X: np.ndarray) -> None:
         """Take the settings changed since the last fit, or refuse them.
@@ -400,6 +402,13 @@ class BaseGenerativeSampler(BaseOverSampler):
                 f"{bad}. Lower the learning rates, raise batch_size, or check X for "
                 "extreme values."
             )
+
+    def _epoch_diagnostics(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, Any]:
+        """Entries of each epoch's ``history_`` row beyond the losses (none here)."""
+        return {}
+
+    def _after_train(self) -> None:
+        """Checks of the trained networks at the end of ``fit`` (none here)."""
 
     def _set_train_mode(self, mode: bool) -> None:
         for name in self._module_names:

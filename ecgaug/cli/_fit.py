@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     losses = ", ".join(
         f"{k} {v:.4g}"
         for k, v in last.items()
-        if k not in ("epoch", "time", "loss_by_class") and np.isfinite(v)
+        if k not in ("epoch", "time") and not isinstance(v, dict) and np.isfinite(v)
     )
     print(
         f"Trained {type(sampler).__name__} for {sampler.n_epochs_} epoch(s) in "
