@@ -36,7 +36,9 @@ Oversamplers raise each minority class with enough beats to at least
 ``target`` beats (never above the majority). Reported per arm, mean ± sd over
 the seeds: AAMI per-class sensitivity (Se, recall) and positive predictivity
 (+P, precision) for N, S, V, F, macro-F1 over N/S/V/F (Q beats still count as
-errors where predicted as another class), accuracy, and times.
+errors where predicted as another class), accuracy, the average precision of
+the S probability (S vs the rest; threshold-free, so it compares arms that
+the class mix puts at different Se / +P trade-offs), and times.
 
 Published anchors (DS1 -> DS2, same class mapping): de Chazal et al. 2004
 (linear discriminants on RR and morphology features) S Se 0.76 / +P 0.38;
@@ -328,6 +330,7 @@ def arm_job(arm, seed, args, data, generators) -> dict:
         "arm": arm,
         "seed": seed,
         "test": C.scores(y_test, y_pred, LABELS, C.CLASS_NAMES),
+        "S_average_precision": s_average_precision(pipe, X_test, y_test),
         "confusion": confusion(y_test, y_pred),
         "pipeline_fit_s": round(fit_time, 2),
         "predict_s": round(predict_s, 2),
@@ -349,6 +352,20 @@ def arm_job(arm, seed, args, data, generators) -> dict:
     return out
 
 
+def s_average_precision(pipe, X_test, y_test) -> float:
+    """Average precision of the S probability for S vs the rest on DS2.
+
+    Threshold-free: it compares how well arms rank S beats, whatever the
+    operating point their class mix puts them at (Se and +P move together
+    with the mix).
+    """
+    from sklearn.metrics import average_precision_score
+
+    proba = pipe.predict_proba(X_test)
+    column = list(pipe.classes_).index(1)
+    return float(average_precision_score(y_test == 1, proba[:, column]))
+
+
 def confusion(y_true, y_pred) -> list[list[int]]:
     from sklearn.metrics import confusion_matrix
 
@@ -365,6 +382,7 @@ def summarise(runs: list[dict]) -> dict:
         "f1_without_Q": C.mean_sd(x["f1_macro_without_Q"] for x in t),
         "Se": {c: C.mean_sd(x["recall"][c] for x in t) for c in AAMI},
         "+P": {c: C.mean_sd(x["precision"][c] for x in t) for c in AAMI},
+        "S_AP": C.mean_sd(r["S_average_precision"] for r in runs),
         "pipeline_fit_s": C.mean_sd(r["pipeline_fit_s"] for r in runs),
         "selected_epoch": [r["selected_epoch"] for r in runs],
         "n_seeds": len(runs),
@@ -446,10 +464,12 @@ def markdown(rep: dict) -> str:
     ]
     header = ["arm", "seeds", "macro-F1 (N/S/V/F)", "acc"]
     header += [f"{c} {m}" for c in AAMI for m in ("Se", "+P")]
+    header += ["S AP"]
     rows = []
     for arm, s in rep["results"].items():
         row = [arm, s["n_seeds"], C.fmt(s["f1_without_Q"]), C.fmt(s["accuracy"])]
         row += [C.fmt(s[m][c]) for c in AAMI for m in ("Se", "+P")]
+        row += [C.fmt(s["S_AP"]) if "S_AP" in s else "–"]
         rows.append(row)
     for ref, vals in ANCHORS.items():
         row = [f"*{ref}*", "–", "–", "–"]
@@ -458,8 +478,14 @@ def markdown(rep: dict) -> str:
             for c in AAMI
             for m in ("Se", "+P")
         ]
-        rows.append(row)
+        rows.append([*row, "–"])
     lines += C.md_table(header, rows)
+    lines += [
+        "",
+        "S AP: average precision of the S probability, S vs the rest, on DS2 "
+        "(threshold-free: it ranks the arms whatever operating point their "
+        "class mix gives them).",
+    ]
     g = rep["goals"]
     lines += ["", "## Goals (issue 15)", ""]
     lines += [f"- {g[k]['text']}" for k in ("S_Se", "S_+P", "V_Se", "f1_without_Q")]
