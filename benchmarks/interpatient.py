@@ -30,7 +30,11 @@ training:
   Gaussian mixture of the log RR features draws their RR vector (independent
   of the generated window given the class). Each is fitted once on the DS1
   training records (at most ``max_per_class`` beats per class) and each seed
-  draws its own beats.
+  draws its own beats;
+- ``<generator>-nnRR`` (only when asked for with ``--arms``): the same fitted
+  generator and draws, but each generated window takes the RR features of its
+  nearest real window of its class (Euclidean, waveform columns), so that its
+  rhythm matches the neighbouring beats the window shows.
 
 Oversamplers raise each minority class with enough beats to at least
 ``target`` beats (never above the majority). Reported per arm, mean ± sd over
@@ -69,7 +73,13 @@ SEEDS = {
     "full": [0, 1, 2, 3, 4],
 }
 GENERATOR_ARMS = ("CGANSampler", "DiffusionSampler")
+#: Each generator arm also as ``<name>-nnRR``: the same fitted generator and
+#: draws, each generated window given the RR features of its nearest real
+#: window of its class (so its rhythm matches what the window shows) instead
+#: of an independent draw of the RR mixture. Not in the default arms.
+NEAREST_RR_ARMS = tuple(f"{name}-nnRR" for name in GENERATOR_ARMS)
 ARMS = ("none", "class_weight", "SMOTE", *GENERATOR_ARMS)
+KNOWN_ARMS = (*ARMS, *NEAREST_RR_ARMS)
 #: Epochs-worth of batches of the real training beats.
 EPOCHS = {"smoke": 1, "quick": 4, "standard": 12, "full": 20}
 #: Keep every n-th sample of the context window (the RR columns are kept): the
@@ -235,11 +245,14 @@ class PrefittedOversampler:
 
     _estimator_type = "sampler"
 
-    def __init__(self, sampler, data_fingerprint, strategy, random_state):
+    def __init__(
+        self, sampler, data_fingerprint, strategy, random_state, nearest_rr=False
+    ):
         self.sampler = sampler
         self.data_fingerprint = data_fingerprint
         self.strategy = strategy
         self.random_state = random_state
+        self.nearest_rr = nearest_rr
 
     def get_params(self, deep=True):
         return dict(vars(self))
@@ -267,8 +280,24 @@ class PrefittedOversampler:
         X_new, y_new = self.sampler.sample(
             len(labels), y=labels, random_state=self.random_state
         )
+        if self.nearest_rr:
+            X_new = with_nearest_rr(X, y, X_new, y_new)
         self.sample_time_s_ = round(time.perf_counter() - start, 2)
         return np.vstack([X, X_new.astype(X.dtype)]), np.concatenate([y, y_new])
+
+
+def with_nearest_rr(X, y, X_new, y_new):
+    """``X_new`` with the RR columns of each row's nearest real window of its class."""
+    from sklearn.neighbors import NearestNeighbors
+
+    out = np.array(X_new, copy=True)
+    for c in np.unique(y_new):
+        real = X[y == c]
+        rows = np.flatnonzero(y_new == c)
+        nearest = NearestNeighbors(n_neighbors=1).fit(real[:, :-N_RR])
+        idx = nearest.kneighbors(out[rows, :-N_RR], return_distance=False)[:, 0]
+        out[rows, -N_RR:] = real[idx, -N_RR:]
+    return out
 
 
 # --------------------------------------------------------------------------- #
@@ -306,8 +335,11 @@ def make_pipeline(arm, seed, args, data, generators):
     if arm == "SMOTE":
         sampler = SMOTE(sampling_strategy=strategy, random_state=seed)
     else:
-        fitted, info = generators[arm]
-        sampler = PrefittedOversampler(fitted, info["data"], strategy, seed)
+        name, _, variant = arm.partition("-")
+        fitted, info = generators[name]
+        sampler = PrefittedOversampler(
+            fitted, info["data"], strategy, seed, nearest_rr=variant == "nnRR"
+        )
     return Pipeline([("sampler", sampler), *tail])
 
 
@@ -342,7 +374,7 @@ def arm_job(arm, seed, args, data, generators) -> dict:
                 max(0, n - np.sum(y == c))
                 for c, n in sampling_strategy(y, args.target).items()
             )
-            if arm in ("SMOTE", *GENERATOR_ARMS)
+            if arm not in ("none", "class_weight")
             else len(y)
         ),
     }
@@ -407,7 +439,7 @@ def goals(summary: dict) -> dict:
         ),
     }
     texts, any_met = [], False
-    for name in GENERATOR_ARMS:
+    for name in (a for a in arms if a.partition("-")[0] in GENERATOR_ARMS):
         gen = arms.get(name)
         if gen is None:
             continue
@@ -503,7 +535,9 @@ def markdown(rep: dict) -> str:
 def main(argv=None) -> int:
     parser = C.make_parser(__doc__, SEEDS)
     parser.add_argument(
-        "--arms", default=",".join(ARMS), help=f"comma-separated, from {ARMS}"
+        "--arms",
+        default=",".join(ARMS),
+        help=f"comma-separated, from {KNOWN_ARMS}",
     )
     parser.add_argument(
         "--target",
@@ -524,9 +558,9 @@ def main(argv=None) -> int:
     else:
         args.target = TARGET[args.budget]
     arms = [a for a in args.arms.split(",") if a]
-    unknown = sorted(set(arms) - set(ARMS))
+    unknown = sorted(set(arms) - set(KNOWN_ARMS))
     if unknown:
-        parser.error(f"unknown arms {unknown}; choose from {ARMS}")
+        parser.error(f"unknown arms {unknown}; choose from {KNOWN_ARMS}")
     rep = C.Report(name, args, argv, script=NAME)
     ds1, ds2, source = load_data(args)
     tr, va, desc = C.ds1_validation_split(ds1)
@@ -553,7 +587,9 @@ def main(argv=None) -> int:
     )
     rep["target"] = args.target or "the majority ('auto')"
     generators = {}
-    for name in (a for a in arms if a in GENERATOR_ARMS):
+    for name in dict.fromkeys(a.partition("-")[0] for a in arms):
+        if name not in GENERATOR_ARMS:
+            continue
         M.set_threads(args.threads)
         generators[name] = fit_generator(name, X, y, args)
         info = generators[name][1]
