@@ -422,6 +422,42 @@ def summarise(runs: list[dict]) -> dict:
     return out
 
 
+#: Scores compared seed by seed: (label, getter of one run).
+PAIRED_SCORES = {
+    "S Se": lambda r: r["test"]["recall"]["S"],
+    "S +P": lambda r: r["test"]["precision"]["S"],
+    "S AP": lambda r: r["S_average_precision"],
+    "macro-F1": lambda r: r["test"]["f1_macro_without_Q"],
+}
+
+
+def paired(runs: list[dict]) -> dict:
+    """Each generator arm minus none and minus SMOTE, seed by seed, per score.
+
+    The same seed means the same classifier initialisation and batches (and,
+    for the generator arms, their own draws), so that the spread of the
+    differences, not of the scores, says whether a difference is more than
+    seed noise (:func:`_common.paired_difference`).
+    """
+    by_arm: dict[str, dict[int, dict]] = {}
+    for r in runs:
+        by_arm.setdefault(r["arm"], {})[r["seed"]] = r
+    out = {}
+    for arm in (a for a in by_arm if a.partition("-")[0] in GENERATOR_ARMS):
+        for other in ("none", "SMOTE"):
+            seeds = sorted(set(by_arm[arm]) & set(by_arm.get(other, {})))
+            if not seeds:
+                continue
+            out[f"{arm} - {other}"] = {
+                label: C.paired_difference(
+                    [get(by_arm[arm][s]) for s in seeds],
+                    [get(by_arm[other][s]) for s in seeds],
+                )
+                for label, get in PAIRED_SCORES.items()
+            }
+    return out
+
+
 def goals(summary: dict) -> dict:
     """The issue's goals for the best arm (by mean macro-F1) and for the generators."""
     arms = summary["results"]
@@ -459,6 +495,17 @@ def goals(summary: dict) -> dict:
                 f"({'equal or better' if p_ok else 'worse'})"
             )
         any_met = any_met or met
+        vs_smote = summary.get("paired", {}).get(f"{name} - SMOTE")
+        if met and vs_smote is not None:
+            shown = vs_smote["S Se"]
+            lines.append(
+                f"paired S Se vs SMOTE {C.fmt_diff(shown)}: "
+                + (
+                    "more than seed noise"
+                    if shown["verdict"] == "win"
+                    else "within seed noise"
+                )
+            )
         texts.append(
             f"{name}: {'met' if met else 'NOT met'} (" + "; ".join(lines) + ")"
         )
@@ -519,6 +566,20 @@ def markdown(rep: dict) -> str:
         "class mix gives them).",
     ]
     g = rep["goals"]
+    if rep.get("paired"):
+        lines += [
+            "",
+            "## Paired differences (generator arm minus none / SMOTE)",
+            "",
+            "Mean over the seeds [95 % t-interval]; ✓ / ✗: the interval lies "
+            "above / below 0, the only differences that are more than seed noise.",
+            "",
+        ]
+        rows = [
+            [pair, *(C.fmt_diff(d[label]) for label in PAIRED_SCORES)]
+            for pair, d in rep["paired"].items()
+        ]
+        lines += C.md_table(["pair", *PAIRED_SCORES], rows)
     lines += ["", "## Goals (issue 15)", ""]
     lines += [f"- {g[k]['text']}" for k in ("S_Se", "S_+P", "V_Se", "f1_without_Q")]
     if "generator_beats_none_and_SMOTE" in g:
@@ -605,6 +666,7 @@ def main(argv=None) -> int:
         arm: summarise([r for r in runs if r["arm"] == arm]) for arm in arms
     }
     rep["anchors"] = ANCHORS
+    rep["paired"] = paired(runs)
     rep["goals"] = goals(rep.data)
     rep.write(markdown)
     return 0
