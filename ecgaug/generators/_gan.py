@@ -210,14 +210,15 @@ class BaseConditionalGAN(BaseGenerativeSampler):
         out = {}
         try:
             for code, label in enumerate(self.classes_):
-                real = x[y == code]
-                if len(real) < 2:
+                rows = torch.nonzero(y == code).squeeze(1)  # no copy of the beats
+                if len(rows) < 2:
                     continue
-                pick = torch.linspace(0, len(real) - 1, _SPREAD_BEATS, device=x.device)
+                pick = torch.linspace(0, len(rows) - 1, _SPREAD_BEATS, device=x.device)
+                real = x[rows[pick.long()]]  # evenly spread over the class
                 codes = torch.full(
                     (_SPREAD_BEATS,), code, dtype=torch.long, device=self.device_
                 )
-                ratio = spread_ratio(self._generate(codes, gen), real[pick.long()])
+                ratio = spread_ratio(self._generate(codes, gen), real)
                 key = label.item() if hasattr(label, "item") else label
                 out[key] = round(ratio, 4)
         finally:
