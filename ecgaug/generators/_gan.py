@@ -42,7 +42,7 @@ from sklearn.exceptions import ConvergenceWarning
 from torch import nn
 
 from ecgaug._utils import active_generator
-from ecgaug.base import BaseGenerativeSampler
+from ecgaug.base import BaseGenerativeSampler, _plain
 
 from ._nn.layers import latent_noise
 
@@ -219,8 +219,7 @@ class BaseConditionalGAN(BaseGenerativeSampler):
                     (_SPREAD_BEATS,), code, dtype=torch.long, device=self.device_
                 )
                 ratio = spread_ratio(self._generate(codes, gen), real)
-                key = label.item() if hasattr(label, "item") else label
-                out[key] = round(ratio, 4)
+                out[_plain(label)] = round(ratio, 4)
         finally:
             self.ema_.train(was_training)
         return out
