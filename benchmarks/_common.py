@@ -634,6 +634,20 @@ def paired_difference(
     return out
 
 
+def paired_by_seed(a: dict[int, float], b: dict[int, float]) -> dict | None:
+    """:func:`paired_difference` of ``{seed: score}`` over the seeds both have.
+
+    Returns ``None`` when they share no seed; else the difference with
+    ``seeds`` (the seeds used, sorted).
+    """
+    seeds = sorted(set(a) & set(b))
+    if not seeds:
+        return None
+    return paired_difference([a[s] for s in seeds], [b[s] for s in seeds]) | {
+        "seeds": seeds
+    }
+
+
 def fmt_diff(diff: dict | None, digits: int = 3) -> str:
     """``+0.012 [-0.003, +0.027]`` (the mean difference and its interval)."""
     if diff is None:

@@ -80,6 +80,14 @@ GENERATOR_ARMS = ("CGANSampler", "DiffusionSampler")
 NEAREST_RR_ARMS = tuple(f"{name}-nnRR" for name in GENERATOR_ARMS)
 ARMS = ("none", "class_weight", "SMOTE", *GENERATOR_ARMS)
 KNOWN_ARMS = (*ARMS, *NEAREST_RR_ARMS)
+
+
+def generator_of(arm: str) -> str | None:
+    """The generator an arm oversamples with (``None`` for the others)."""
+    name = arm.partition("-")[0]
+    return name if name in GENERATOR_ARMS else None
+
+
 #: Epochs-worth of batches of the real training beats.
 EPOCHS = {"smoke": 1, "quick": 4, "standard": 12, "full": 20}
 #: Keep every n-th sample of the context window (the RR columns are kept): the
@@ -335,10 +343,9 @@ def make_pipeline(arm, seed, args, data, generators):
     if arm == "SMOTE":
         sampler = SMOTE(sampling_strategy=strategy, random_state=seed)
     else:
-        name, _, variant = arm.partition("-")
-        fitted, info = generators[name]
+        fitted, info = generators[generator_of(arm)]
         sampler = PrefittedOversampler(
-            fitted, info["data"], strategy, seed, nearest_rr=variant == "nnRR"
+            fitted, info["data"], strategy, seed, nearest_rr=arm.endswith("-nnRR")
         )
     return Pipeline([("sampler", sampler), *tail])
 
@@ -443,15 +450,14 @@ def paired(runs: list[dict]) -> dict:
     for r in runs:
         by_arm.setdefault(r["arm"], {})[r["seed"]] = r
     out = {}
-    for arm in (a for a in by_arm if a.partition("-")[0] in GENERATOR_ARMS):
+    for arm in filter(generator_of, by_arm):
         for other in ("none", "SMOTE"):
-            seeds = sorted(set(by_arm[arm]) & set(by_arm.get(other, {})))
-            if not seeds:
+            if other not in by_arm:
                 continue
             out[f"{arm} - {other}"] = {
-                label: C.paired_difference(
-                    [get(by_arm[arm][s]) for s in seeds],
-                    [get(by_arm[other][s]) for s in seeds],
+                label: C.paired_by_seed(
+                    {s: get(r) for s, r in by_arm[arm].items()},
+                    {s: get(r) for s, r in by_arm[other].items()},
                 )
                 for label, get in PAIRED_SCORES.items()
             }
@@ -475,7 +481,7 @@ def goals(summary: dict) -> dict:
         ),
     }
     texts, any_met = [], False
-    for name in (a for a in arms if a.partition("-")[0] in GENERATOR_ARMS):
+    for name in filter(generator_of, arms):
         gen = arms.get(name)
         if gen is None:
             continue
@@ -610,14 +616,9 @@ def main(argv=None) -> int:
         "interpatient_target-<target>.{json,md}",
     )
     args = C.finish_args(parser.parse_args(argv))
-    name = NAME
-    if args.target is not None:
-        name = f"{NAME}_target-{args.target}"
-        args.target = None if args.target == "auto" else args.target
-        if args.target == TARGET[args.budget]:
-            name = NAME
-    else:
-        args.target = TARGET[args.budget]
+    asked, default = args.target, TARGET[args.budget]
+    args.target = default if asked is None else None if asked == "auto" else asked
+    name = NAME if args.target == default else f"{NAME}_target-{asked}"
     arms = [a for a in args.arms.split(",") if a]
     unknown = sorted(set(arms) - set(KNOWN_ARMS))
     if unknown:
@@ -648,9 +649,7 @@ def main(argv=None) -> int:
     )
     rep["target"] = args.target or "the majority ('auto')"
     generators = {}
-    for name in dict.fromkeys(a.partition("-")[0] for a in arms):
-        if name not in GENERATOR_ARMS:
-            continue
+    for name in dict.fromkeys(filter(None, map(generator_of, arms))):
         M.set_threads(args.threads)
         generators[name] = fit_generator(name, X, y, args)
         info = generators[name][1]

@@ -215,13 +215,7 @@ def scores_by_seed(runs: list[dict], method: str, key: str) -> dict[int, float]:
 
 def paired(runs: list[dict], a: str, b: str, key: str) -> dict | None:
     """Paired difference ``a - b`` of ``key`` over the seeds both ran."""
-    sa, sb = scores_by_seed(runs, a, key), scores_by_seed(runs, b, key)
-    seeds = sorted(set(sa) & set(sb))
-    if not seeds:
-        return None
-    return C.paired_difference([sa[s] for s in seeds], [sb[s] for s in seeds]) | {
-        "seeds": seeds
-    }
+    return C.paired_by_seed(scores_by_seed(runs, a, key), scores_by_seed(runs, b, key))
 
 
 def best_balancer(methods: dict) -> str | None:
