@@ -137,3 +137,12 @@ def test_accelerate_option_trains_the_generators_through_accelerate(
     _accel._ACTIVE.set(None)
     plain = CGANSampler(**params).fit(X[:300], y[:300]).sample(5, y=0)[0]
     np.testing.assert_array_equal(through, plain)  # one process = plain fit
+
+
+def test_paired_by_seed_pairs_only_the_seeds_both_have():
+    a = {0: 0.91, 1: 0.90, 2: 0.93, 5: 0.5}
+    b = {2: 0.91, 1: 0.885, 0: 0.89}
+    diff = C.paired_by_seed(a, b)
+    assert diff["seeds"] == [0, 1, 2]
+    assert diff["per_seed"] == pytest.approx([0.02, 0.015, 0.02])
+    assert C.paired_by_seed({0: 0.9}, {1: 0.8}) is None
