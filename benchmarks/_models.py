@@ -461,6 +461,22 @@ def source_digest() -> str:
     return h.hexdigest()
 
 
+#: A GAN that ends its fit collapsed (a class below ``COLLAPSE_RATIO`` in its
+#: last ``spread_by_class``) is fitted again with ``random_state`` raised by
+#: :data:`RETRY_SEED_STEP`, at most this many times. The step is far from the
+#: budgets' seeds (0-4), so a retry never reuses another seed's generator.
+COLLAPSE_RETRIES = 2
+RETRY_SEED_STEP = 1000
+
+
+def collapsed_classes(info: dict) -> dict[str, float]:
+    """The classes of a fit's ``spread_by_class`` below ``COLLAPSE_RATIO``."""
+    from ecgaug.generators._gan import COLLAPSE_RATIO
+
+    spread = info.get("spread_by_class") or {}
+    return {c: r for c, r in spread.items() if r < COLLAPSE_RATIO}
+
+
 def fit_generator(
     name: str,
     X,
@@ -472,13 +488,76 @@ def fit_generator(
     verbose: int = 0,
     seed: int = GENERATOR_SEED,
 ):
-    """Fit (or load from the cache) a generator on ``(X, y)``.
+    """Fit (or load from the cache) a generator on ``(X, y)``; refit a collapse.
 
     The beats are first capped at the budget's ``max_per_class`` (the same
-    draw for every ``seed``). The cache file is written atomically (sampler
-    first, then the metadata that marks it complete), so that a run stopped
-    mid-write or two runs fitting the same generator never leave a partial
-    file that a later run would load.
+    draw for every ``seed``). A GAN that ends collapsed on some class (its
+    own ``ConvergenceWarning``; see :func:`collapsed_classes`) is fitted
+    again with ``seed + RETRY_SEED_STEP``, and so on, at most
+    :data:`COLLAPSE_RETRIES` times: the rule is decided by the training
+    beats alone, never by a test score, and every collapsed try is recorded.
+
+    Returns
+    -------
+    sampler : BaseGenerativeSampler
+        Fitted: the first try that did not collapse, else the last try.
+    info : dict
+        See :func:`_fit_or_load`, plus ``requested_seed`` (the seed asked
+        for; ``seed`` is the one fitted) and ``collapsed_tries`` (``seed``,
+        ``spread_by_class`` and ``fit_time_s`` of each collapsed try).
+    """
+    tries = []
+    for attempt in range(COLLAPSE_RETRIES + 1):
+        sampler, info = _fit_or_load(
+            name,
+            X,
+            y,
+            budget=budget,
+            device=device,
+            cache_dir=cache_dir,
+            verbose=verbose,
+            seed=seed + attempt * RETRY_SEED_STEP,
+        )
+        if not collapsed_classes(info) or attempt == COLLAPSE_RETRIES:
+            break
+        tries.append(
+            {k: info[k] for k in ("seed", "spread_by_class", "fit_time_s", "cached")}
+        )
+    if collapsed_classes(info):
+        warnings.warn(
+            f"{name}: still collapsed after {COLLAPSE_RETRIES} refits "
+            f"(seed {info['seed']}: {collapsed_classes(info)}); using it anyway"
+        )
+    return sampler, info | {"requested_seed": int(seed), "collapsed_tries": tries}
+
+
+def refit_note(info: dict) -> str:
+    """``"refit: seed 0 collapsed (F 0.00)"`` after collapsed tries, else ``""``."""
+    return "; ".join(
+        f"refit: seed {t['seed']} collapsed ("
+        + ", ".join(f"{c} {r:.2f}" for c, r in collapsed_classes(t).items())
+        + ")"
+        for t in info.get("collapsed_tries", ())
+    )
+
+
+def _fit_or_load(
+    name: str,
+    X,
+    y,
+    *,
+    budget: str,
+    device: str,
+    cache_dir: Path | None,
+    verbose: int,
+    seed: int,
+):
+    """Fit (or load from the cache) one generator on ``(X, y)``, one seed.
+
+    The cache file is written atomically (sampler first, then the metadata
+    that marks it complete), so that a run stopped mid-write or two runs
+    fitting the same generator never leave a partial file that a later run
+    would load.
 
     Returns
     -------
@@ -487,7 +566,8 @@ def fit_generator(
     info : dict
         ``name``, ``n_fit`` (beats per class it saw), ``fit_time_s`` (measured
         when it was fitted), ``epochs``, ``cached`` (loaded from the cache),
-        ``cache_file``, ``class`` (the sampler's class), ``seed``.
+        ``cache_file``, ``class`` (the sampler's class), ``seed``, and a GAN's
+        last ``spread_by_class``.
     """
     import numpy as np
     import torch

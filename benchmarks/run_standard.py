@@ -122,12 +122,14 @@ def fit_all(args: argparse.Namespace) -> dict:
         state = "cache" if f["cached"] else "fitted"
         print(
             f"   {f['data']}: {f['name']} seed {f['seed']}: {state}, "
-            f"{f['fit_time_s']:.0f} s"
+            f"{f['fit_time_s']:.0f} s {M.refit_note(f)}"
         )
     return {"fits": fits, "missing": missing}
 
 
 def markdown(rep: dict) -> str:
+    import _models as M
+
     lines = [
         *C.header_markdown(rep, "All benchmarks of one budget, in order"),
         f"- generator cache: {rep['generator_cache']}",
@@ -148,7 +150,7 @@ def markdown(rep: dict) -> str:
     if fits:
         lines += ["", "## Generators", ""]
         lines += C.md_table(
-            ["data", "generator", "seed", "fit s", "epochs", "from the cache"],
+            ["data", "generator", "seed", "fit s", "epochs", "from the cache", "note"],
             [
                 [
                     f["data"],
@@ -157,6 +159,7 @@ def markdown(rep: dict) -> str:
                     f"{f['fit_time_s']:.0f}",
                     f.get("epochs"),
                     f["cached"],
+                    M.refit_note(f) or "–",
                 ]
                 for f in fits
             ],

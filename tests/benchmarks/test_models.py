@@ -1,0 +1,67 @@
+"""benchmarks/_models.py: refitting a generator that ended collapsed."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+import _models as M  # noqa: E402
+
+
+def fake_fits(spreads: dict[int, dict[str, float]], calls: list):
+    """A ``_fit_or_load`` whose fit of seed ``s`` ends with ``spreads[s]``."""
+
+    def fit_or_load(name, X, y, *, seed, **kwargs):
+        calls.append(seed)
+        info = {"name": name, "seed": seed, "fit_time_s": 1.0, "cached": False}
+        return f"sampler-{seed}", info | {"spread_by_class": spreads[seed]}
+
+    return fit_or_load
+
+
+def test_a_collapsed_fit_is_refitted_with_a_far_seed(monkeypatch):
+    calls = []
+    spreads = {3: {"N": 0.6, "F": 0.01}, 3 + M.RETRY_SEED_STEP: {"N": 0.6, "F": 0.5}}
+    monkeypatch.setattr(M, "_fit_or_load", fake_fits(spreads, calls))
+    sampler, info = M.fit_generator("CGANSampler", None, None, budget="quick", seed=3)
+    assert calls == [3, 3 + M.RETRY_SEED_STEP]
+    assert sampler == f"sampler-{3 + M.RETRY_SEED_STEP}"
+    assert info["seed"] == 3 + M.RETRY_SEED_STEP and info["requested_seed"] == 3
+    [tried] = info["collapsed_tries"]
+    assert tried["seed"] == 3 and tried["spread_by_class"]["F"] == 0.01
+    assert M.refit_note(info) == "refit: seed 3 collapsed (F 0.01)"
+
+
+def test_a_fit_that_did_not_collapse_is_kept(monkeypatch):
+    calls = []
+    # no spread at all (the diffusion sampler) counts as not collapsed
+    monkeypatch.setattr(M, "_fit_or_load", fake_fits({0: {}}, calls))
+    _, info = M.fit_generator("DiffusionSampler", None, None, budget="quick", seed=0)
+    assert calls == [0]
+    assert info["collapsed_tries"] == [] and M.refit_note(info) == ""
+
+
+def test_refits_are_bounded_and_the_last_collapse_warns(monkeypatch):
+    calls = []
+    seeds = [i * M.RETRY_SEED_STEP for i in range(M.COLLAPSE_RETRIES + 1)]
+    monkeypatch.setattr(
+        M, "_fit_or_load", fake_fits(dict.fromkeys(seeds, {"S": 0.1}), calls)
+    )
+    with pytest.warns(UserWarning, match="still collapsed"):
+        _, info = M.fit_generator("TTSCGANSampler", None, None, budget="quick")
+    assert calls == seeds
+    assert [t["seed"] for t in info["collapsed_tries"]] == seeds[:-1]
+
+
+def test_collapse_is_read_against_the_samplers_threshold():
+    from ecgaug.generators._gan import COLLAPSE_RATIO
+
+    info = {"spread_by_class": {"N": COLLAPSE_RATIO, "S": COLLAPSE_RATIO - 0.01}}
+    assert list(M.collapsed_classes(info)) == ["S"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert M.collapsed_classes({}) == {}
