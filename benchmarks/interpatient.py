@@ -12,7 +12,7 @@ No DS2 information is used in training or model selection: the epoch is
 chosen on held-out DS1 *patients* (``_common.ds1_validation_split``, a
 GroupShuffleSplit by record; the pipelines train on the other DS1 records),
 by validation macro-F1. The classifier reads the RR features as logarithms
-(``log_rr_step``, a scikit-learn ``ColumnTransformer`` after any sampler):
+(``ecgaug.datasets.log_rr_transformer`` after any sampler):
 with the raw seconds and ratios, which are skewed (a pause doubles
 ``post_pre_ratio``), S sensitivity on the held-out DS1 patients was 0.48
 (3 seeds, class weights, quick budget) and 0.71 with their logarithms, at the
@@ -64,6 +64,7 @@ import _models as M
 import numpy as np
 
 from ecgaug._demo import DEMO_SAMPLER_PARAMS
+from ecgaug.datasets import log_rr_transformer
 
 NAME = "interpatient"
 SEEDS = {
@@ -187,25 +188,6 @@ def parse_target(text: str) -> int | str:
     return value
 
 
-def log_floor(x):
-    """``log(max(x, 1e-3))``: RR intervals and ratios are > 0 (0 for a lone beat)."""
-    return np.log(np.maximum(x, 1e-3))
-
-
-def log_rr_step(n_features: int):
-    """The waveform columns unchanged, then the log of the last ``N_RR`` columns."""
-    from sklearn.compose import ColumnTransformer
-    from sklearn.preprocessing import FunctionTransformer
-
-    n_wave = n_features - N_RR
-    return ColumnTransformer(
-        [
-            ("waveform", "passthrough", slice(0, n_wave)),
-            ("log_rr", FunctionTransformer(log_floor), slice(n_wave, n_features)),
-        ]
-    )
-
-
 def sampling_strategy(y, target: int | None) -> dict[int, int]:
     """Beats wanted per class (:func:`_models.minority_targets`)."""
     return M.minority_targets(y, target, MIN_BEATS)
@@ -326,7 +308,7 @@ def make_pipeline(arm, seed, args, data, generators):
         epochs=EPOCHS[args.budget],
         # the validation beats reach the network directly: log their RR too
         # (the step is stateless, so fitting it on them learns nothing)
-        valid=(log_rr_step(X_val.shape[1]).fit_transform(X_val), y_val),
+        valid=(log_rr_transformer(N_RR).fit_transform(X_val), y_val),
         classes=list(LABELS),
     )
     clf.set_params(
@@ -335,7 +317,7 @@ def make_pipeline(arm, seed, args, data, generators):
         module__n_tabular=N_RR,
     )
     strategy = sampling_strategy(y, args.target)
-    tail = [("log_rr", log_rr_step(X.shape[1])), ("clf", clf)]
+    tail = [("log_rr", log_rr_transformer(N_RR)), ("clf", clf)]
     if arm == "class_weight":
         clf.set_params(class_weight="balanced")
     if arm in ("none", "class_weight"):

@@ -27,14 +27,11 @@ segmentation="context", rr_features="append")``, as
 # 1 when a pause follows.
 import numpy as np
 from matplotlib import pyplot as plt
-from sklearn.compose import ColumnTransformer
 from sklearn.metrics import precision_recall_fscore_support
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer
 
 from ecgaug.classifiers import ResNetClassifier
-from ecgaug.datasets import load_sample
-from ecgaug.datasets._splits import DS1, DS2
+from ecgaug.datasets import load_sample, log_rr_transformer
 
 beats = load_sample()
 names = [str(n) for n in beats.target_names]
@@ -61,12 +58,11 @@ fig.tight_layout()
 # ``X`` is the 187-sample waveform followed by the 8 RR features. The same
 # small network is trained twice, on the waveform only and on both; it reads
 # the RR features as logarithms (they are skewed: a pause doubles
-# ``post_pre_ratio``), through a scikit-learn ``ColumnTransformer`` in a
-# pipeline.
-train = np.isin(beats.groups, DS1)
-test = np.isin(beats.groups, DS2)
-X = np.hstack([beats.data, beats.rr])
-y = beats.target
+# ``post_pre_ratio``), through :func:`~ecgaug.datasets.log_rr_transformer`
+# (a scikit-learn ``ColumnTransformer``) in a pipeline.
+ds1, ds2 = load_sample(split="DS1"), load_sample(split="DS2")
+X_train, y_train = np.hstack([ds1.data, ds1.rr]), ds1.target
+X_test, y_test = np.hstack([ds2.data, ds2.rr]), ds2.target
 params = {
     "module__n_blocks": 1,
     "max_epochs": 15,
@@ -76,24 +72,14 @@ params = {
     "random_state": 0,
 }
 
-
-def log_floor(x):
-    """``log(max(x, 1e-3))``: RR intervals and ratios are positive."""
-    return np.log(np.maximum(x, 1e-3))
-
-
-log_rr = ColumnTransformer(
-    [
-        ("waveform", "passthrough", slice(0, 187)),
-        ("rr", FunctionTransformer(log_floor), slice(187, None)),
-    ]
+wave_only = ResNetClassifier(**params).fit(X_train[:, :187], y_train)
+with_rr = make_pipeline(
+    log_rr_transformer(n_rr=8), ResNetClassifier(module__n_tabular=8, **params)
 )
-wave_only = ResNetClassifier(**params).fit(X[train][:, :187], y[train])
-with_rr = make_pipeline(log_rr, ResNetClassifier(module__n_tabular=8, **params))
-with_rr.fit(X[train], y[train])
+with_rr.fit(X_train, y_train)
 predictions = {
-    "waveform only": wave_only.predict(X[test][:, :187]),
-    "waveform + RR features": with_rr.predict(X[test]),
+    "waveform only": wave_only.predict(X_test[:, :187]),
+    "waveform + RR features": with_rr.predict(X_test),
 }
 
 # %%
@@ -105,7 +91,7 @@ labels = [0, 1, 2, 3]
 width = 0.38
 for k, (model, y_pred) in enumerate(predictions.items()):
     p, r, _, _ = precision_recall_fscore_support(
-        y[test], y_pred, labels=labels, zero_division=0
+        y_test, y_pred, labels=labels, zero_division=0
     )
     pos = np.arange(len(labels)) + (k - 0.5) * width
     axes[0].bar(pos, r, width, label=model)

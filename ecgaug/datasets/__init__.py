@@ -15,7 +15,7 @@ from ._home import clear_cache, get_cache_dir, get_data_home
 from ._kaggle import load_kaggle_heartbeat
 from ._mitbih import load_mitbih
 from ._ptb import load_ptb
-from ._rr import RR_FEATURE_NAMES, rr_features
+from ._rr import RR_FEATURE_NAMES, log_rr_transformer, rr_features
 from ._sample import load_sample
 
 __all__ = [
@@ -28,5 +28,6 @@ __all__ = [
     "load_mitbih",
     "load_ptb",
     "load_sample",
+    "log_rr_transformer",
     "rr_features",
 ]

@@ -9,11 +9,12 @@ import numpy as np
 from ._aami import AAMI_CLASSES
 from ._bunch import feature_names, load_descr, make_bunch
 from ._rr import RR_FEATURE_NAMES
+from ._splits import DS1, DS2
 
 __all__ = ["load_sample"]
 
 _SAMPLE_FILE = "mitbih_sample.npz"
-_SAMPLE_SPLITS = ("all", "train", "test")
+_SAMPLE_SPLITS = ("all", "train", "test", "DS1", "DS2")
 _ARRAYS = ("data", "target", "groups", "r_peak", "symbol", "is_test")
 
 
@@ -29,10 +30,12 @@ def load_sample(*, split: str = "all", return_X_y: bool = False):
 
     Parameters
     ----------
-    split : {"all", "train", "test"}, default="all"
+    split : {"all", "train", "test", "DS1", "DS2"}, default="all"
         ``"train"``/``"test"``: the beats that ``load_mitbih(split="train")`` /
         ``load_mitbih(split="test")`` put on that side of its stratified 80/20
-        split (about 2,000 / 500 beats).
+        split (about 2,000 / 500 beats). ``"DS1"``/``"DS2"``: the beats of de
+        Chazal's inter-patient training / test records (1,130 / 1,099
+        beats; the 4 paced records are in neither).
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of a Bunch.
 
@@ -85,10 +88,13 @@ def load_sample(*, split: str = "all", return_X_y: bool = False):
     with resources.as_file(ref) as path, np.load(path, allow_pickle=False) as npz:
         arrays = {name: npz[name] for name in _ARRAYS}
         rr = npz["rr"] if "rr" in npz.files else None
-    if split == "all":
-        mask = np.ones(len(arrays["target"]), dtype=bool)
-    else:
-        mask = arrays["is_test"] if split == "test" else ~arrays["is_test"]
+    mask = {
+        "all": np.ones(len(arrays["target"]), dtype=bool),
+        "train": ~arrays["is_test"],
+        "test": arrays["is_test"],
+        "DS1": np.isin(arrays["groups"], DS1),
+        "DS2": np.isin(arrays["groups"], DS2),
+    }[split]
     return make_bunch(
         data=arrays["data"][mask],
         target=arrays["target"][mask],

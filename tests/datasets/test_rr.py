@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 import wfdb
 
-from ecgaug.datasets import RR_FEATURE_NAMES, load_mitbih, load_ptb, rr_features
+from ecgaug.datasets import (
+    RR_FEATURE_NAMES,
+    load_mitbih,
+    load_ptb,
+    log_rr_transformer,
+    rr_features,
+)
 from ecgaug.datasets._aami import aami_labels
 from ecgaug.datasets._segmentation import CONTEXT_SAMPLES, context_segments
 
@@ -164,3 +170,33 @@ def test_ptb_rr_features(ptb_home):
     rr = ptb.rr[:, _col("pre_rr")]
     assert 0.3 < np.median(rr) < 2.0  # a plausible heart rate, in seconds
     assert "rr" not in load_ptb(data_home=ptb_home, rr_features=False)
+
+
+def test_log_rr_transformer_logs_only_the_rr_columns(bundled_sample):
+    X = np.hstack([bundled_sample.data, bundled_sample.rr])
+    out = log_rr_transformer().fit_transform(X)
+    assert out.shape == X.shape
+    np.testing.assert_array_equal(out[:, :-8], X[:, :-8])
+    np.testing.assert_allclose(out[:, -8:], np.log(np.maximum(X[:, -8:], 1e-3)))
+    # a lone beat's zero interval is floored, not -inf
+    lone = log_rr_transformer(n_rr=1).fit_transform(np.array([[0.5, 0.0]]))
+    assert np.isfinite(lone).all()
+
+
+@pytest.mark.parametrize("n_rr", [0, -1, 2.5, True, "8"])
+def test_log_rr_transformer_bad_n_rr(n_rr):
+    with pytest.raises(ValueError, match="n_rr must be a positive number"):
+        log_rr_transformer(n_rr=n_rr)
+
+
+def test_log_rr_transformer_in_a_pickled_pipeline(bundled_sample):
+    import pickle
+
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    X = np.hstack([bundled_sample.data, bundled_sample.rr])
+    pipe = make_pipeline(log_rr_transformer(), LogisticRegression(max_iter=200))
+    pipe.fit(X, bundled_sample.target)
+    again = pickle.loads(pickle.dumps(pipe))
+    np.testing.assert_array_equal(again.predict(X), pipe.predict(X))

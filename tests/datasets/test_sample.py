@@ -39,8 +39,22 @@ def test_sample_splits_partition_it():
     assert set(np.unique(test.target)) == {0, 1, 2, 3, 4}
     X, y = load_sample(split="train", return_X_y=True)
     assert np.array_equal(X, train.data) and np.array_equal(y, train.target)
-    with pytest.raises(ValueError, match="Unknown split 'DS1'"):
-        load_sample(split="DS1")
+    with pytest.raises(ValueError, match="Unknown split 'DS3'"):
+        load_sample(split="DS3")
+
+
+def test_sample_inter_patient_splits_are_de_chazals_records():
+    sample = load_sample()
+    ds1, ds2 = load_sample(split="DS1"), load_sample(split="DS2")
+    # de Chazal's 22 + 22 records, no record on both sides, paced ones in neither
+    assert len(np.unique(ds1.groups)) == 22 and len(np.unique(ds2.groups)) == 22
+    assert not set(ds1.groups) & set(ds2.groups)
+    left = set(sample.groups) - set(ds1.groups) - set(ds2.groups)
+    assert left == {"102", "104", "107", "217"}
+    assert {"101", "106", "230"} <= set(ds1.groups) and "100" in set(ds2.groups)
+    rows = np.flatnonzero(sample.groups == "101")
+    np.testing.assert_array_equal(ds1.data[ds1.groups == "101"], sample.data[rows])
+    np.testing.assert_array_equal(ds1.rr[ds1.groups == "101"], sample.rr[rows])
 
 
 def test_sample_is_the_loaders_beats_and_split(data_home, kachuee_all):
