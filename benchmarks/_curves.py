@@ -321,21 +321,21 @@ def paired_to(runs: list[dict], generator: str, arm: str) -> dict:
     """Pretrained on ``generator``'s beats minus the real-only ``arm``, per seed.
 
     Returns ``{fraction: {metric: paired difference}}`` over the seeds both
-    have.
+    have (:func:`_common.paired_by_seed`).
     """
     syn = _by_seed(runs, "synthetic", generator)
     real = _by_seed(runs, arm, generator if arm == "real_time" else None)
     out = {}
     for frac in (f"{f:.1f}" for f in FRACTIONS):
-        seeds = sorted(s for s, f in syn if f == frac and (s, f) in real)
-        if not seeds:
-            continue
-        out[frac] = {
-            m: C.paired_difference(
-                [syn[s, frac][m] for s in seeds], [real[s, frac][m] for s in seeds]
+        diffs = {
+            m: C.paired_by_seed(
+                {s: r[m] for (s, f), r in syn.items() if f == frac},
+                {s: r[m] for (s, f), r in real.items() if f == frac},
             )
             for m in ("accuracy", "f1_macro", "recall_macro")
         }
+        if None not in diffs.values():
+            out[frac] = diffs
     return out
 
 
