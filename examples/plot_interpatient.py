@@ -59,7 +59,7 @@ fig.tight_layout()
 # small network is trained twice, on the waveform only and on both; it reads
 # the RR features as logarithms (they are skewed: a pause doubles
 # ``post_pre_ratio``), through :func:`~ecgaug.datasets.log_rr_transformer`
-# (a scikit-learn ``ColumnTransformer``) in a pipeline.
+# (a stateless scikit-learn transformer) in a pipeline.
 ds1, ds2 = load_sample(split="DS1"), load_sample(split="DS2")
 X_train, y_train = np.hstack([ds1.data, ds1.rr]), ds1.target
 X_test, y_test = np.hstack([ds2.data, ds2.rr]), ds2.target

@@ -138,11 +138,19 @@ def rr_features(r_peaks, fs: float, *, local_beats: int = LOCAL_BEATS) -> np.nda
     return out.astype(np.float32)
 
 
-def _log_floor(x):
-    x = np.asarray(x)
-    if not np.issubdtype(x.dtype, np.floating):  # a list comes as objects
-        x = x.astype(np.float64)
-    return np.log(np.maximum(x, RR_LOG_FLOOR))
+def _log_last_columns(X, n_rr: int) -> np.ndarray:
+    """``X`` with its last ``n_rr`` columns replaced by ``log(max(x, floor))``."""
+    X = np.asarray(X)
+    if not np.issubdtype(X.dtype, np.floating):
+        X = X.astype(np.float64)
+    if X.ndim != 2 or X.shape[1] <= n_rr:
+        raise ValueError(
+            f"log_rr_transformer(n_rr={n_rr}) expects a 2-D X of the waveform "
+            f"followed by {n_rr} RR columns; got shape {X.shape}."
+        )
+    out = X.copy()
+    out[:, -n_rr:] = np.log(np.maximum(X[:, -n_rr:], RR_LOG_FLOOR))
+    return out
 
 
 def log_rr_transformer(n_rr: int = len(RR_FEATURE_NAMES)):
@@ -165,9 +173,11 @@ def log_rr_transformer(n_rr: int = len(RR_FEATURE_NAMES)):
 
     Returns
     -------
-    sklearn.compose.ColumnTransformer
-        Not fitted; it keeps the column order and learns nothing from the data,
-        so it is safe anywhere in cross-validation.
+    sklearn.preprocessing.FunctionTransformer
+        Stateless (it learns nothing from the data, so it is safe anywhere in
+        cross-validation); it keeps the column order and raises a
+        ``ValueError`` naming the shape when ``X`` has no more than ``n_rr``
+        columns.
 
     Examples
     --------
@@ -177,17 +187,11 @@ def log_rr_transformer(n_rr: int = len(RR_FEATURE_NAMES)):
     >>> log_rr_transformer(n_rr=2).fit_transform(X).round(3)
     array([[ 0.5  ,  0.2  , -0.223,  0.693]])
     """
-    from sklearn.compose import ColumnTransformer
     from sklearn.preprocessing import FunctionTransformer
 
     if isinstance(n_rr, bool) or not isinstance(n_rr, int | np.integer) or n_rr < 1:
         raise ValueError(f"n_rr must be a positive number of columns, got {n_rr!r}")
-    return ColumnTransformer(
-        [
-            ("waveform", "passthrough", slice(0, -n_rr)),
-            ("log_rr", FunctionTransformer(_log_floor), slice(-n_rr, None)),
-        ]
-    )
+    return FunctionTransformer(_log_last_columns, kw_args={"n_rr": int(n_rr)})
 
 
 def check_rr_option(rr_features) -> None:

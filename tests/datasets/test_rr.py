@@ -179,8 +179,12 @@ def test_log_rr_transformer_logs_only_the_rr_columns(bundled_sample):
     np.testing.assert_array_equal(out[:, :-8], X[:, :-8])
     np.testing.assert_allclose(out[:, -8:], np.log(np.maximum(X[:, -8:], 1e-3)))
     # a lone beat's zero interval is floored, not -inf
-    lone = log_rr_transformer(n_rr=1).fit_transform(np.array([[0.5, 0.0]]))
-    assert np.isfinite(lone).all()
+    lone = log_rr_transformer(n_rr=1).fit_transform([[0.5, 0.0]])
+    assert np.isfinite(lone).all() and lone.dtype == np.float64
+    assert log_rr_transformer().fit_transform(X).dtype == np.float32
+    # fewer columns than the RR features and a waveform: a clear error
+    with pytest.raises(ValueError, match=r"expects a 2-D X .* shape \(3, 8\)"):
+        log_rr_transformer().fit_transform(X[:3, -8:])
 
 
 @pytest.mark.parametrize("n_rr", [0, -1, 2.5, True, "8"])
