@@ -11,9 +11,11 @@ in a night or two. Its steps, in the order they run:
    each, into the generator cache (``$ECGAUG_CACHE/benchmarks``): the tables
    below load them instead of fitting again;
 3. ``table1_protocols``, 4. ``table2_finetune``, 5. ``oversampling``,
-6. ``quality_report``, 7. ``table4_cross_task``, 8. ``table3_finetune_ptb``:
-   each as ``python benchmarks/<name>.py --budget standard``, in a child
-   process, its results in ``--out``.
+6. ``interpatient`` (DS1 -> DS2 on context windows and RR features; it fits
+   its own ``WithTabular`` generators), 7. ``quality_report``, 8.
+   ``table4_cross_task``, 9. ``table3_finetune_ptb``: each as
+   ``python benchmarks/<name>.py --budget standard``, in a child process,
+   its results in ``--out``.
 
 This script writes ``run_standard.json`` / ``.md``: each step's command,
 exit status and wall time. The standard budget refuses to start on a tree with
@@ -48,6 +50,7 @@ STEPS = (
     "table1_protocols",
     "table2_finetune",
     "oversampling",
+    "interpatient",
     "quality_report",
     "table4_cross_task",
     "table3_finetune_ptb",
@@ -61,6 +64,9 @@ HOURS = {
     "table1_protocols": 6.0,
     "table2_finetune": 4.0,
     "oversampling": 8.0,
+    # 25 classifier fits of ~8 min two at a time (measured: the no-resampling,
+    # class-weight and SMOTE arms), two generators ~50 min each, sampling
+    "interpatient": 4.5,
     "quality_report": 1.0,
     "table4_cross_task": 2.0,
     "table3_finetune_ptb": 0.1,
