@@ -461,20 +461,20 @@ def source_digest() -> str:
     return h.hexdigest()
 
 
-#: A GAN that ends its fit collapsed (a class below ``COLLAPSE_RATIO`` in its
-#: last ``spread_by_class``) is fitted again with ``random_state`` raised by
-#: :data:`RETRY_SEED_STEP`, at most this many times. The step is far from the
-#: budgets' seeds (0-4), so a retry never reuses another seed's generator.
-COLLAPSE_RETRIES = 2
+#: A GAN that ends its fit failed (a class of its last ``spread_by_class``
+#: below ``COLLAPSE_RATIO``, collapsed, or above ``NOISE_RATIO``, noise) is
+#: fitted again with ``random_state`` raised by :data:`RETRY_SEED_STEP`, at
+#: most this many times. The step is far from the budgets' seeds (0-4), so a
+#: retry never reuses another seed's generator.
+RETRIES = 2
 RETRY_SEED_STEP = 1000
 
 
-def collapsed_classes(info: dict) -> dict[str, float]:
-    """The classes of a fit's ``spread_by_class`` below ``COLLAPSE_RATIO``."""
-    from ecgaug.generators._gan import COLLAPSE_RATIO
+def failed_classes(info: dict) -> dict[str, float]:
+    """The classes of a fit's ``spread_by_class`` that collapsed or are noise."""
+    from ecgaug.generators._gan import spread_failures
 
-    spread = info.get("spread_by_class") or {}
-    return {c: r for c, r in spread.items() if r < COLLAPSE_RATIO}
+    return spread_failures(info.get("spread_by_class") or {})
 
 
 def fit_generator(
@@ -488,13 +488,14 @@ def fit_generator(
     verbose: int = 0,
     seed: int = GENERATOR_SEED,
 ):
-    """Fit (or load from the cache) a generator on ``(X, y)``; refit a collapse.
+    """Fit (or load from the cache) a generator on ``(X, y)``; refit a failure.
 
     The beats are first capped at the budget's ``max_per_class`` (the same
-    draw for every ``seed``). A GAN that ends collapsed on some class (its
-    own ``ConvergenceWarning``; see :func:`collapsed_classes`) is fitted
+    draw for every ``seed``). A GAN that ends failed on some class (its
+    own ``ConvergenceWarning``: collapsed or noise; see
+    :func:`failed_classes`) is fitted
     again with ``seed + RETRY_SEED_STEP``, and so on, at most
-    :data:`COLLAPSE_RETRIES` times: the rule is decided by the training
+    :data:`RETRIES` times: the rule is decided by the training
     beats alone, never by a test score, and every collapsed try is recorded.
 
     Returns
@@ -503,11 +504,11 @@ def fit_generator(
         Fitted: the first try that did not collapse, else the last try.
     info : dict
         See :func:`_fit_or_load`, plus ``requested_seed`` (the seed asked
-        for; ``seed`` is the one fitted) and ``collapsed_tries`` (``seed``,
-        ``spread_by_class`` and ``fit_time_s`` of each collapsed try).
+        for; ``seed`` is the one fitted) and ``failed_tries`` (``seed``,
+        ``spread_by_class`` and ``fit_time_s`` of each failed try).
     """
     tries = []
-    for attempt in range(COLLAPSE_RETRIES + 1):
+    for attempt in range(RETRIES + 1):
         sampler, info = _fit_or_load(
             name,
             X,
@@ -518,26 +519,26 @@ def fit_generator(
             verbose=verbose,
             seed=seed + attempt * RETRY_SEED_STEP,
         )
-        if not collapsed_classes(info) or attempt == COLLAPSE_RETRIES:
+        if not failed_classes(info) or attempt == RETRIES:
             break
         tries.append(
             {k: info[k] for k in ("seed", "spread_by_class", "fit_time_s", "cached")}
         )
-    if collapsed_classes(info):
+    if failed_classes(info):
         warnings.warn(
-            f"{name}: still collapsed after {COLLAPSE_RETRIES} refits "
-            f"(seed {info['seed']}: {collapsed_classes(info)}); using it anyway"
+            f"{name}: still failed after {RETRIES} refits "
+            f"(seed {info['seed']}: {failed_classes(info)}); using it anyway"
         )
-    return sampler, info | {"requested_seed": int(seed), "collapsed_tries": tries}
+    return sampler, info | {"requested_seed": int(seed), "failed_tries": tries}
 
 
 def refit_note(info: dict) -> str:
-    """``"refit: seed 0 collapsed (F 0.00)"`` after collapsed tries, else ``""``."""
+    """``"refit: seed 0 failed (3 0.00)"`` after failed tries, else ``""``."""
     return "; ".join(
-        f"refit: seed {t['seed']} collapsed ("
-        + ", ".join(f"{c} {r:.2f}" for c, r in collapsed_classes(t).items())
+        f"refit: seed {t['seed']} failed ("
+        + ", ".join(f"{c} {r:.2f}" for c, r in failed_classes(t).items())
         + ")"
-        for t in info.get("collapsed_tries", ())
+        for t in info.get("failed_tries", ())
     )
 
 

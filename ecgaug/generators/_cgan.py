@@ -221,8 +221,8 @@ class CGANSampler(BaseConditionalGAN):
         class), ``spread_by_class`` (``{{class: ratio}}``: how varied 64 beats of
         the moving average are next to 64 real beats of the class, 1 as
         varied, 0 all one beat; ``fit`` warns with a ``ConvergenceWarning``
-        when a class ends below 0.2, a collapsed generator), with ``epoch``
-        and ``time``.
+        when a class ends below 0.2, a collapsed generator, or above 2,
+        noise), with ``epoch`` and ``time``.
     {base_attributes}
 
     See Also

@@ -145,7 +145,7 @@ class TTSCGANSampler(BaseConditionalGAN):
         64 beats of the moving average are next to 64 real beats of the
         class, 1 as varied, 0 all one beat; ``fit`` warns with a
         ``ConvergenceWarning`` when a class ends below 0.2, a collapsed
-        generator), with ``epoch`` and ``time``.
+        generator, or above 2, noise), with ``epoch`` and ``time``.
     {base_attributes}
 
     See Also

@@ -1,4 +1,4 @@
-"""benchmarks/_models.py: refitting a generator that ended collapsed."""
+"""benchmarks/_models.py: refitting a generator that ended collapsed or noisy."""
 
 from __future__ import annotations
 
@@ -31,9 +31,9 @@ def test_a_collapsed_fit_is_refitted_with_a_far_seed(monkeypatch):
     assert calls == [3, 3 + M.RETRY_SEED_STEP]
     assert sampler == f"sampler-{3 + M.RETRY_SEED_STEP}"
     assert info["seed"] == 3 + M.RETRY_SEED_STEP and info["requested_seed"] == 3
-    [tried] = info["collapsed_tries"]
+    [tried] = info["failed_tries"]
     assert tried["seed"] == 3 and tried["spread_by_class"]["F"] == 0.01
-    assert M.refit_note(info) == "refit: seed 3 collapsed (F 0.01)"
+    assert M.refit_note(info) == "refit: seed 3 failed (F 0.01)"
 
 
 def test_a_fit_that_did_not_collapse_is_kept(monkeypatch):
@@ -42,26 +42,35 @@ def test_a_fit_that_did_not_collapse_is_kept(monkeypatch):
     monkeypatch.setattr(M, "_fit_or_load", fake_fits({0: {}}, calls))
     _, info = M.fit_generator("DiffusionSampler", None, None, budget="quick", seed=0)
     assert calls == [0]
-    assert info["collapsed_tries"] == [] and M.refit_note(info) == ""
+    assert info["failed_tries"] == [] and M.refit_note(info) == ""
 
 
 def test_refits_are_bounded_and_the_last_collapse_warns(monkeypatch):
     calls = []
-    seeds = [i * M.RETRY_SEED_STEP for i in range(M.COLLAPSE_RETRIES + 1)]
+    seeds = [i * M.RETRY_SEED_STEP for i in range(M.RETRIES + 1)]
     monkeypatch.setattr(
         M, "_fit_or_load", fake_fits(dict.fromkeys(seeds, {"S": 0.1}), calls)
     )
-    with pytest.warns(UserWarning, match="still collapsed"):
+    with pytest.warns(UserWarning, match="still failed"):
         _, info = M.fit_generator("TTSCGANSampler", None, None, budget="quick")
     assert calls == seeds
-    assert [t["seed"] for t in info["collapsed_tries"]] == seeds[:-1]
+    assert [t["seed"] for t in info["failed_tries"]] == seeds[:-1]
 
 
-def test_collapse_is_read_against_the_samplers_threshold():
-    from ecgaug.generators._gan import COLLAPSE_RATIO
+def test_failure_is_read_against_the_samplers_bounds():
+    from ecgaug.generators._gan import COLLAPSE_RATIO, NOISE_RATIO
 
-    info = {"spread_by_class": {"N": COLLAPSE_RATIO, "S": COLLAPSE_RATIO - 0.01}}
-    assert list(M.collapsed_classes(info)) == ["S"]
+    spread = {"N": COLLAPSE_RATIO, "S": COLLAPSE_RATIO - 0.01, "Q": NOISE_RATIO + 1}
+    assert list(M.failed_classes({"spread_by_class": spread})) == ["S", "Q"]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert M.collapsed_classes({}) == {}
+        assert M.failed_classes({}) == {}
+
+
+def test_a_noisy_fit_is_refitted_too(monkeypatch):
+    calls = []
+    spreads = {0: {"V": 2.1, "Q": 4.0}, M.RETRY_SEED_STEP: {"V": 0.8, "Q": 0.9}}
+    monkeypatch.setattr(M, "_fit_or_load", fake_fits(spreads, calls))
+    _, info = M.fit_generator("TTSCGANSampler", None, None, budget="quick")
+    assert calls == [0, M.RETRY_SEED_STEP]
+    assert M.refit_note(info) == "refit: seed 0 failed (V 2.10, Q 4.00)"

@@ -10,7 +10,12 @@ import torch
 from sklearn.exceptions import ConvergenceWarning
 
 from ecgaug.generators import CGANSampler, TTSCGANSampler
-from ecgaug.generators._gan import COLLAPSE_RATIO, spread_ratio
+from ecgaug.generators._gan import (
+    COLLAPSE_RATIO,
+    NOISE_RATIO,
+    spread_failures,
+    spread_ratio,
+)
 from tests._fast_params import FAST_PARAMS
 
 GANS = [CGANSampler, TTSCGANSampler]
@@ -73,18 +78,41 @@ def test_fit_warns_when_a_class_collapses(cls, bundled_sample, monkeypatch):
         return torch.where((y == 1)[:, None, None], out[:1], out)  # one beat
 
     monkeypatch.setattr(cls, "_generate", collapse_class_1)
-    with pytest.warns(ConvergenceWarning, match=r"collapsed: .*\b1 \(0\.00\)"):
+    with pytest.warns(ConvergenceWarning, match=r"failed: .*\b1 \(0\.00\) vary less"):
         sampler = _fit(cls, bundled_sample)
     assert sampler.history_[-1]["spread_by_class"][1] == 0.0
 
 
 @pytest.mark.parametrize("cls", GANS, ids=lambda c: c.__name__)
-def test_no_warning_for_varied_beats(cls, bundled_sample, monkeypatch):
-    def as_varied_as_noise(self, y, generator):
+def test_fit_warns_when_a_class_is_noise(cls, bundled_sample, monkeypatch):
+    def noise(self, y, generator):  # beats in [0, 1] vary far less than N(0, 1)
         return torch.randn(len(y), 1, self.n_timesteps_, generator=generator)
 
-    monkeypatch.setattr(cls, "_generate", as_varied_as_noise)
+    monkeypatch.setattr(cls, "_generate", noise)
+    with pytest.warns(ConvergenceWarning, match=r"failed: .*more than 2.0 times"):
+        sampler = _fit(cls, bundled_sample)
+    assert min(sampler.history_[-1]["spread_by_class"].values()) > NOISE_RATIO
+
+
+@pytest.mark.parametrize("cls", GANS, ids=lambda c: c.__name__)
+def test_no_warning_for_beats_as_varied_as_real_ones(cls, bundled_sample, monkeypatch):
+    beats = torch.as_tensor(bundled_sample.data[:400])[:, None, :]
+    labels = torch.as_tensor(bundled_sample.target[:400])
+
+    def real_beats(self, y, generator):  # a copier: as varied as the data
+        pools = [beats[labels == int(self.classes_[c])] for c in y.tolist()]
+        rows = [p[torch.randint(len(p), (1,), generator=generator)] for p in pools]
+        return torch.cat(rows).to(self.device_)
+
+    monkeypatch.setattr(cls, "_generate", real_beats)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         sampler = _fit(cls, bundled_sample)
-    assert min(sampler.history_[-1]["spread_by_class"].values()) >= COLLAPSE_RATIO
+    ratios = sampler.history_[-1]["spread_by_class"].values()
+    assert COLLAPSE_RATIO <= min(ratios) and max(ratios) <= NOISE_RATIO
+
+
+def test_spread_failures_reads_both_bounds():
+    spread = {0: 1.0, 1: COLLAPSE_RATIO - 0.01, 2: NOISE_RATIO + 0.01, 3: NOISE_RATIO}
+    assert spread_failures(spread) == {1: spread[1], 2: spread[2]}
+    assert spread_failures({0: float("nan")}) == {}
