@@ -493,15 +493,15 @@ def fit_generator(
     The beats are first capped at the budget's ``max_per_class`` (the same
     draw for every ``seed``). A GAN that ends failed on some class (its
     own ``ConvergenceWarning``: collapsed or noise; see
-    :func:`failed_classes`) is fitted
-    again with ``seed + RETRY_SEED_STEP``, and so on, at most
-    :data:`RETRIES` times: the rule is decided by the training
-    beats alone, never by a test score, and every collapsed try is recorded.
+    :func:`failed_classes`) is fitted again with ``seed + RETRY_SEED_STEP``,
+    and so on, at most :data:`RETRIES` times: the rule is decided by the
+    training beats alone, never by a test score, and every failed try is
+    recorded.
 
     Returns
     -------
     sampler : BaseGenerativeSampler
-        Fitted: the first try that did not collapse, else the last try.
+        Fitted: the first try that did not fail, else the last try.
     info : dict
         See :func:`_fit_or_load`, plus ``requested_seed`` (the seed asked
         for; ``seed`` is the one fitted) and ``failed_tries`` (``seed``,
@@ -519,15 +519,16 @@ def fit_generator(
             verbose=verbose,
             seed=seed + attempt * RETRY_SEED_STEP,
         )
-        if not failed_classes(info) or attempt == RETRIES:
+        failed = failed_classes(info)
+        if not failed or attempt == RETRIES:
             break
         tries.append(
             {k: info[k] for k in ("seed", "spread_by_class", "fit_time_s", "cached")}
         )
-    if failed_classes(info):
+    if failed:
         warnings.warn(
             f"{name}: still failed after {RETRIES} refits "
-            f"(seed {info['seed']}: {failed_classes(info)}); using it anyway"
+            f"(seed {info['seed']}: {failed}); using it anyway"
         )
     return sampler, info | {"requested_seed": int(seed), "failed_tries": tries}
 

@@ -383,7 +383,7 @@ def markdown(rep: dict) -> str:
             + ", ".join(
                 f"seed {f['seed']} {f['fit_time_s']:.0f} s"
                 + (" (cache)" if f["cached"] else "")
-                + (f" ({M.refit_note(f)})" if M.refit_note(f) else "")
+                + (f" ({note})" if (note := M.refit_note(f)) else "")
                 for f in g["fit"]
             )
             for n, g in res["generators"].items()

@@ -36,10 +36,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-__all__ = ["WithTabular"]
+from ecgaug.datasets._rr import RR_LOG_FLOOR
 
-#: Floor of the tabular values before their logarithm (RR features are > 0).
-_LOG_FLOOR = 1e-3
+__all__ = ["WithTabular"]
 
 
 class WithTabular(BaseOverSampler):
@@ -211,7 +210,7 @@ class WithTabular(BaseOverSampler):
             self.tabular_models_[c] = gmm.fit(rows)
 
     def _forward(self, tab: np.ndarray) -> np.ndarray:
-        return np.log(np.maximum(tab, _LOG_FLOOR)) if self.log else tab
+        return np.log(np.maximum(tab, RR_LOG_FLOOR)) if self.log else tab
 
     def _inverse(self, z: np.ndarray) -> np.ndarray:
         return np.exp(z) if self.log else z
