@@ -178,6 +178,30 @@ def load_data(args):
     return ds1, ds2, source
 
 
+def with_record_difference(ds1, ds2, source):
+    """Each window followed by its difference from its record's median window.
+
+    ``ecgaug.datasets.add_record_difference``: a second lead computed from the
+    unlabelled beats of each record (DS2 records from their own beats, as
+    ``record_rr`` is), so the network sees what is unusual for the patient.
+    """
+    from ecgaug.datasets import add_record_difference
+
+    for bunch in (ds1, ds2):
+        bunch.data = add_record_difference(bunch.data, bunch.groups, n_tabular=N_RR)
+    source += (
+        "; each window followed by its difference from the median window of its "
+        "record (add_record_difference: a second lead, from the record's "
+        "unlabelled beats)"
+    )
+    return ds1, ds2, source
+
+
+def n_leads(args) -> int:
+    """Leads of each beat: the window, and its record difference if asked for."""
+    return 2 if args.record_difference else 1
+
+
 def parse_target(text: str) -> int | str:
     """``--target``: a positive number of beats, or ``"auto"`` (to the majority)."""
     if text == "auto":
@@ -208,6 +232,8 @@ def fit_generator(name, X, y, args):
     if name == "DiffusionSampler":
         params = {"n_epochs": DIFFUSION_EPOCHS[args.budget], **DIFFUSION_PARAMS}
     params = {k: v for k, v in params.items() if v is not None}
+    if args.record_difference:
+        params["n_leads"] = n_leads(args)
     inner = getattr(generators, name)(
         preset=spec["preset"], device=args.device, random_state=0, **params
     )
@@ -314,6 +340,7 @@ def make_pipeline(arm, seed, args, data, generators):
     clf.set_params(
         module__n_blocks=net["n_blocks"],
         module__n_filters=net["n_filters"],
+        module__n_leads=n_leads(args),
         module__n_tabular=N_RR,
     )
     strategy = sampling_strategy(y, args.target)
@@ -597,16 +624,27 @@ def main(argv=None) -> int:
         "full 'auto'). Another target than the budget's writes "
         "interpatient_target-<target>.{json,md}",
     )
+    parser.add_argument(
+        "--record-difference",
+        action="store_true",
+        help="give every beat a second lead, its difference from the median "
+        "window of its record (ecgaug.datasets.add_record_difference); writes "
+        "interpatient[_target-<target>]_record-difference.{json,md}",
+    )
     args = C.finish_args(parser.parse_args(argv))
     asked, default = args.target, TARGET[args.budget]
     args.target = default if asked is None else None if asked == "auto" else asked
     name = NAME if args.target == default else f"{NAME}_target-{asked}"
+    if args.record_difference:
+        name += "_record-difference"
     arms = [a for a in args.arms.split(",") if a]
     unknown = sorted(set(arms) - set(KNOWN_ARMS))
     if unknown:
         parser.error(f"unknown arms {unknown}; choose from {KNOWN_ARMS}")
     rep = C.Report(name, args, argv, script=NAME)
     ds1, ds2, source = load_data(args)
+    if args.record_difference:
+        ds1, ds2, source = with_record_difference(ds1, ds2, source)
     tr, va, desc = C.ds1_validation_split(ds1)
     X, y = ds1.data[tr], ds1.target[tr]
     X_val, y_val = ds1.data[va], ds1.target[va]
@@ -624,7 +662,8 @@ def main(argv=None) -> int:
     net = NETWORK[args.budget]
     rep["classifier"] = (
         f"ResNetClassifier(module__n_blocks={net['n_blocks']}, module__n_filters="
-        f"{net['n_filters']}, module__n_tabular={N_RR}) on the window and the log "
+        f"{net['n_filters']}, module__n_leads={n_leads(args)}, "
+        f"module__n_tabular={N_RR}) on the window and the log "
         f"of the {N_RR} RR features, {EPOCHS[args.budget]} "
         f"epochs-worth of batches of {M.CLASSIFIER[args.budget]['batch_size']}, "
         "OneCycle, epoch chosen by validation macro-F1 on the DS1 validation records"

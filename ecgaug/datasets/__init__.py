@@ -15,12 +15,14 @@ from ._home import clear_cache, get_cache_dir, get_data_home
 from ._kaggle import load_kaggle_heartbeat
 from ._mitbih import load_mitbih
 from ._ptb import load_ptb
+from ._relative import add_record_difference
 from ._rr import RR_FEATURE_NAMES, log_rr_transformer, rr_features
 from ._sample import load_sample
 
 __all__ = [
     "AAMI_CLASSES",
     "RR_FEATURE_NAMES",
+    "add_record_difference",
     "clear_cache",
     "get_cache_dir",
     "get_data_home",

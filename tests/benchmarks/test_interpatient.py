@@ -51,3 +51,38 @@ def test_nearest_rr_takes_the_rr_of_the_nearest_real_window_of_the_class():
     np.testing.assert_array_equal(out[:, :5], X_new[:, :5])  # windows kept
     np.testing.assert_array_equal(out[:, -n_rr:], X[[4, 1], -n_rr:])
     assert (X_new[:, -n_rr:] == -1).all()  # the input is not changed
+
+
+def test_record_difference_adds_a_lead_that_the_network_reads():
+    from types import SimpleNamespace
+
+    from sklearn.utils import Bunch
+
+    rng = np.random.default_rng(0)
+    n_rr = I.N_RR
+    ds = [
+        Bunch(
+            data=rng.normal(size=(12, 6 + n_rr)).astype(np.float32),
+            target=np.tile([0, 1, 2], 4),
+            groups=np.repeat(["a", "b"], 6),
+        )
+        for _ in range(2)
+    ]
+    before = [b.data.copy() for b in ds]
+    ds1, ds2, source = I.with_record_difference(*ds, "beats")
+    assert "median window of its record" in source
+    for bunch, old in zip((ds1, ds2), before, strict=True):
+        assert bunch.data.shape == (12, 12 + n_rr)
+        np.testing.assert_array_equal(bunch.data[:, :6], old[:, :6])
+        np.testing.assert_array_equal(bunch.data[:, -n_rr:], old[:, -n_rr:])
+        rows = bunch.groups == "a"
+        np.testing.assert_allclose(
+            bunch.data[rows, 6:12], old[rows, :6] - np.median(old[rows, :6], axis=0)
+        )
+    args = SimpleNamespace(
+        budget="smoke", target=300, device="cpu", record_difference=True
+    )
+    data = (ds1.data, ds1.target, ds2.data, ds2.target)
+    pipe = I.make_pipeline("none", 0, args, data, {})
+    assert pipe.named_steps["clf"].get_params()["module__n_leads"] == 2
+    assert I.n_leads(SimpleNamespace(record_difference=False)) == 1
