@@ -319,7 +319,12 @@ def with_nearest_rr(X, y, X_new, y_new):
 # --------------------------------------------------------------------------- #
 # one arm, one seed                                                           #
 # --------------------------------------------------------------------------- #
-def make_pipeline(arm, seed, args, data, generators):
+def make_pipeline(arm, seed, args, data, generators, max_epochs=None):
+    """One arm's Pipeline for ``data = (X, y, X_val, y_val, ...)``.
+
+    Without validation beats (``X_val`` None) the network trains for
+    ``max_epochs`` of the same OneCycle schedule (the refit on all DS1).
+    """
     from imblearn.over_sampling import SMOTE
     from imblearn.pipeline import Pipeline
 
@@ -334,9 +339,13 @@ def make_pipeline(arm, seed, args, data, generators):
         epochs=EPOCHS[args.budget],
         # the validation beats reach the network directly: log their RR too
         # (the step is stateless, so fitting it on them learns nothing)
-        valid=(log_rr_transformer(N_RR).fit_transform(X_val), y_val),
+        valid=None
+        if X_val is None
+        else (log_rr_transformer(N_RR).fit_transform(X_val), y_val),
         classes=list(LABELS),
     )
+    if max_epochs is not None:  # stop early in the schedule of EPOCHS
+        clf.set_params(max_epochs=int(max_epochs))
     clf.set_params(
         module__n_blocks=net["n_blocks"],
         module__n_filters=net["n_filters"],
@@ -359,8 +368,14 @@ def make_pipeline(arm, seed, args, data, generators):
     return Pipeline([("sampler", sampler), *tail])
 
 
-def arm_job(arm, seed, args, data, generators) -> dict:
-    """Fit one arm's Pipeline with one seed on DS1 and score it on DS2."""
+def arm_job(arm, seed, args, data, generators, refit=None) -> dict:
+    """Fit one arm's Pipeline with one seed on DS1 and score it on DS2.
+
+    With ``refit = (X_all, y_all, generators_all)`` the epoch chosen on the
+    DS1 validation records is then trained again on all DS1 records (the
+    same schedule, stopped at that epoch); the refitted pipeline is the one
+    scored, the first one's DS2 scores are kept under ``"selection_fit"``.
+    """
     M.set_threads(args.threads)
     X, y, X_val, y_val, X_test, y_test = data
     pipe = make_pipeline(arm, seed, args, data, generators)
@@ -397,6 +412,33 @@ def arm_job(arm, seed, args, data, generators) -> dict:
     sampler = pipe.named_steps.get("sampler")
     if sampler is not None and hasattr(sampler, "sample_time_s_"):
         out["sample_time_s"] = sampler.sample_time_s_
+    if refit is not None:
+        out = refit_job(out, arm, seed, args, refit, X_test, y_test)
+    return out
+
+
+def refit_job(out, arm, seed, args, refit, X_test, y_test) -> dict:
+    """``out`` scored by the pipeline refitted on all DS1 for its chosen epoch."""
+    X_all, y_all, generators_all = refit
+    keys = ("test", "S_average_precision", "confusion", "pipeline_fit_s")
+    out["selection_fit"] = {k: out.pop(k) for k in keys}
+    pipe = make_pipeline(
+        arm,
+        seed,
+        args,
+        (X_all, y_all, None, None),
+        generators_all,
+        max_epochs=out["selected_epoch"],
+    )
+    start = time.perf_counter()
+    pipe.fit(X_all, y_all)
+    out["pipeline_fit_s"] = round(time.perf_counter() - start, 2)
+    y_pred = pipe.predict(X_test)
+    out["test"] = C.scores(y_test, y_pred, LABELS, C.CLASS_NAMES)
+    out["S_average_precision"] = s_average_precision(pipe, X_test, y_test)
+    out["confusion"] = confusion(y_test, y_pred)
+    out["n_train_refit"] = len(y_all)
+    print(f"{arm} seed {seed}: refit {out['pipeline_fit_s']:.0f} s", flush=True)
     return out
 
 
@@ -473,6 +515,23 @@ def paired(runs: list[dict]) -> dict:
     return out
 
 
+def refit_gain(runs: list[dict]) -> dict:
+    """Per arm: the refit on all DS1 minus the fit on the training records."""
+    out = {}
+    for arm in dict.fromkeys(r["arm"] for r in runs):
+        mine = [r for r in runs if r["arm"] == arm and "selection_fit" in r]
+        if not mine:
+            continue
+        out[arm] = {
+            label: C.paired_by_seed(
+                {r["seed"]: get(r) for r in mine},
+                {r["seed"]: get(r["selection_fit"]) for r in mine},
+            )
+            for label, get in PAIRED_SCORES.items()
+        }
+    return out
+
+
 def goals(summary: dict) -> dict:
     """The issue's goals for the best arm (by mean macro-F1) and for the generators."""
     arms = summary["results"]
@@ -546,11 +605,15 @@ def markdown(rep: dict) -> str:
         f"- classifier: {rep['classifier']}",
         f"- oversampling: each minority class raised to {rep['target']}",
     ]
-    for info in rep.get("generators", {}).values():
-        lines.append(
-            f"- generator: {info['model']}, fitted on {info['n_fit']} in "
-            f"{info['fit_time_s']} s"
-        )
+    if rep.get("refit"):
+        lines.append(f"- refit: {rep['refit']}")
+    for key in ("generators", "generators_refit"):
+        for info in rep.get(key, {}).values():
+            lines.append(
+                f"- generator{' (refit)' if key == 'generators_refit' else ''}: "
+                f"{info['model']}, fitted on {info['n_fit']} in "
+                f"{info['fit_time_s']} s"
+            )
     lines += [
         "",
         "## Per-class sensitivity (Se) and positive predictivity (+P), mean ± sd",
@@ -595,6 +658,20 @@ def markdown(rep: dict) -> str:
             for pair, d in rep["paired"].items()
         ]
         lines += C.md_table(["pair", *PAIRED_SCORES], rows)
+    if rep.get("refit_gain"):
+        lines += [
+            "",
+            "## Refit on all DS1 minus the fit on the DS1 training records",
+            "",
+            "The same arm and seed, the same epoch; mean over the seeds [95 % "
+            "t-interval].",
+            "",
+        ]
+        rows = [
+            [arm, *(C.fmt_diff(d[label]) for label in PAIRED_SCORES)]
+            for arm, d in rep["refit_gain"].items()
+        ]
+        lines += C.md_table(["arm", *PAIRED_SCORES], rows)
     lines += ["", "## Goals (issue 15)", ""]
     lines += [f"- {g[k]['text']}" for k in ("S_Se", "S_+P", "V_Se", "f1_without_Q")]
     if "generator_beats_none_and_SMOTE" in g:
@@ -631,12 +708,22 @@ def main(argv=None) -> int:
         "window of its record (ecgaug.datasets.add_record_difference); writes "
         "interpatient[_target-<target>]_record-difference.{json,md}",
     )
+    parser.add_argument(
+        "--refit",
+        action="store_true",
+        help="after choosing the epoch on the DS1 validation records, train "
+        "each pipeline again on all DS1 records for that epoch (generators "
+        "fitted again on all DS1) and score that one; writes "
+        "interpatient[...]_refit.{json,md}",
+    )
     args = C.finish_args(parser.parse_args(argv))
     asked, default = args.target, TARGET[args.budget]
     args.target = default if asked is None else None if asked == "auto" else asked
     name = NAME if args.target == default else f"{NAME}_target-{asked}"
     if args.record_difference:
         name += "_record-difference"
+    if args.refit:
+        name += "_refit"
     arms = [a for a in args.arms.split(",") if a]
     unknown = sorted(set(arms) - set(KNOWN_ARMS))
     if unknown:
@@ -679,9 +766,32 @@ def main(argv=None) -> int:
         name: {k: v for k, v in g[1].items() if k != "data"}
         for name, g in generators.items()
     }
-    jobs = [(arm, seed, args, data, generators) for arm in arms for seed in args.seeds]
+    refit = None
+    if args.refit:
+        generators_all = {}
+        for gen in generators:
+            M.set_threads(args.threads)
+            generators_all[gen] = fit_generator(gen, ds1.data, ds1.target, args)
+        rep["generators_refit"] = {
+            gen: {k: v for k, v in g[1].items() if k != "data"}
+            for gen, g in generators_all.items()
+        }
+        refit = (ds1.data, ds1.target, generators_all)
+        rep["refit"] = (
+            f"each pipeline trained again on all {len(ds1.target)} DS1 beats "
+            "(training and validation records) for the epoch chosen on the "
+            "validation records, the same OneCycle schedule stopped there; the "
+            "scores below are the refitted pipelines'"
+        )
+    jobs = [
+        (arm, seed, args, data, generators, refit)
+        for arm in arms
+        for seed in args.seeds
+    ]
     runs = M.run_parallel(arm_job, jobs, n_jobs=args.jobs)
     rep["runs"] = runs
+    if refit is not None:
+        rep["refit_gain"] = refit_gain(runs)
     rep["results"] = {
         arm: summarise([r for r in runs if r["arm"] == arm]) for arm in arms
     }

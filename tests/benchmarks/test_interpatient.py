@@ -86,3 +86,42 @@ def test_record_difference_adds_a_lead_that_the_network_reads():
     pipe = I.make_pipeline("none", 0, args, data, {})
     assert pipe.named_steps["clf"].get_params()["module__n_leads"] == 2
     assert I.n_leads(SimpleNamespace(record_difference=False)) == 1
+
+
+def test_refit_pipeline_has_no_validation_and_stops_at_the_chosen_epoch():
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 6 + I.N_RR)).astype(np.float32)
+    y = np.tile([0, 1, 2, 3], 10)
+    args = SimpleNamespace(
+        budget="smoke", target=20, device="cpu", record_difference=False
+    )
+    pipe = I.make_pipeline("SMOTE", 0, args, (X, y, None, None), {}, max_epochs=1)
+    clf = pipe.named_steps["clf"]
+    assert clf.train_split is None and clf.max_epochs == 1
+    names = [name for name, _ in clf.callbacks]
+    assert "valid_f1" not in names and "one_cycle" in names
+
+
+def test_refit_gain_pairs_the_refit_with_the_selection_fit():
+    def run(seed, f1_refit, f1_first):
+        scores = {
+            "recall": {"S": 0.5},
+            "precision": {"S": 0.4},
+        }
+        return {
+            "arm": "SMOTE",
+            "seed": seed,
+            "test": {**scores, "f1_macro_without_Q": f1_refit},
+            "S_average_precision": 0.3,
+            "selection_fit": {
+                "test": {**scores, "f1_macro_without_Q": f1_first},
+                "S_average_precision": 0.2,
+            },
+        }
+
+    gain = I.refit_gain([run(0, 0.7, 0.6), run(1, 0.65, 0.6), {"arm": "none"}])
+    assert list(gain) == ["SMOTE"]
+    assert gain["SMOTE"]["macro-F1"]["mean"] == pytest.approx(0.075)
+    assert gain["SMOTE"]["S AP"]["mean"] == pytest.approx(0.1)
