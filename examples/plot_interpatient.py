@@ -16,7 +16,10 @@ the full records when the sample was built (the sample's beats are not
 consecutive). The sample has no context windows (they would make the package
 larger); with the full database use ``load_mitbih(split="DS1",
 segmentation="context", rr_features="append")``, as
-``benchmarks/interpatient.py`` does.
+``benchmarks/interpatient.py`` does, and give each beat its difference from
+its record's median beat (:func:`~ecgaug.datasets.add_record_difference`,
+see the data guide); the sample cannot show that step, as its beats are a
+class-stratified subset of each record.
 """
 
 # %%

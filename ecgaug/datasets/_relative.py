@@ -61,8 +61,8 @@ def add_record_difference(X, groups, *, n_leads: int = 1, n_tabular: int = 0):
     labels; the median of a record's beats is dominated by its usual rhythm,
     so the difference shows what is unusual *for this patient*. On de Chazal's
     inter-patient split (DS1 to DS2, context windows and RR features,
-    ``benchmarks/interpatient.py``), it raised macro-F1 (N/S/V/F) and the
-    average precision of S beats for every arm.
+    ``benchmarks/interpatient.py --record-difference``, 5 seeds), it raised
+    macro-F1 (N/S/V/F) by 0.03 to 0.08 for each of the six arms measured.
 
     Parameters
     ----------
