@@ -36,6 +36,15 @@ training:
   nearest real window of its class (Euclidean, waveform columns), so that its
   rhythm matches the neighbouring beats the window shows.
 
+Two options change the inputs or the protocol, and each writes its own
+results file. With ``--record-difference``, every beat also gets its
+difference from the median window of its record
+(``ecgaug.datasets.add_record_difference``) as a second lead, for the network
+and the generators. With ``--refit``, once the epoch is chosen on the DS1
+validation records, each pipeline and each generator is trained again on
+all 22 DS1 records for that epoch, and that refitted pipeline is scored.
+``interpatient_paired.py`` pairs two such runs by arm and seed.
+
 Oversamplers raise each minority class with enough beats to at least
 ``target`` beats (never above the majority). Reported per arm, mean ± sd over
 the seeds: AAMI per-class sensitivity (Se, recall) and positive predictivity
