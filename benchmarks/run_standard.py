@@ -11,11 +11,11 @@ in a night or two. Its steps, in the order they run:
    each, into the generator cache (``$ECGAUG_CACHE/benchmarks``): the tables
    below load them instead of fitting again;
 3. ``table1_protocols``, 4. ``table2_finetune``, 5. ``oversampling``,
-6. ``interpatient`` (DS1 -> DS2 on context windows and RR features, with
-   ``--record-difference``; it fits its own ``WithTabular`` generators), 7.
-   ``quality_report``, 8. ``table4_cross_task``, 9. ``table3_finetune_ptb``:
-   each as ``python benchmarks/<name>.py --budget standard`` (plus the
-   step's ``STEP_OPTIONS``), in a child process, its results in ``--out``.
+6. ``interpatient`` (DS1 -> DS2 on context windows and RR features; it fits
+   its own ``WithTabular`` generators), 7. ``quality_report``, 8.
+   ``table4_cross_task``, 9. ``table3_finetune_ptb``: each as
+   ``python benchmarks/<name>.py --budget standard``, in a child process,
+   its results in ``--out``.
 
 This script writes ``run_standard.json`` / ``.md``: each step's command,
 exit status and wall time. The standard budget refuses to start on a tree with
@@ -55,10 +55,6 @@ STEPS = (
     "table4_cross_task",
     "table3_finetune_ptb",
 )
-#: Options of a step beyond the common ones: the inter-patient step gives each
-#: beat its record-difference lead, which raised macro-F1 for all six arms at
-#: the quick budget (results/interpatient_record-difference_paired.md).
-STEP_OPTIONS = {"interpatient": ("--record-difference",)}
 #: Scripts whose ``--out`` is a path without suffix (the others: a folder).
 OUT_IS_PATH = ("classifier_trtr", "quality_report")
 #: Rough wall time of each step on this 2-core CPU (hours, standard budget).
@@ -86,7 +82,6 @@ def step_command(step: str, args: argparse.Namespace) -> list[str]:
     cmd += ["--data-home", args.data_home]
     if step != "classifier_trtr":
         cmd += ["--cache-dir", str(args.cache_dir)]
-    cmd += STEP_OPTIONS.get(step, ())
     if args.allow_uncommitted:
         cmd.append("--allow-uncommitted")
     return cmd

@@ -125,19 +125,3 @@ def test_refit_gain_pairs_the_refit_with_the_selection_fit():
     assert list(gain) == ["SMOTE"]
     assert gain["SMOTE"]["macro-F1"]["mean"] == pytest.approx(0.075)
     assert gain["SMOTE"]["S AP"]["mean"] == pytest.approx(0.1)
-
-
-def test_the_standard_plan_runs_interpatient_with_the_record_difference():
-    from types import SimpleNamespace
-
-    import run_standard
-
-    args = SimpleNamespace(
-        budget="standard",
-        out="out",
-        data_home="data",
-        cache_dir="cache",
-        allow_uncommitted=False,
-    )
-    assert "--record-difference" in run_standard.step_command("interpatient", args)
-    assert "--record-difference" not in run_standard.step_command("oversampling", args)
