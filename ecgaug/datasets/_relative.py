@@ -15,6 +15,8 @@ import numbers
 
 import numpy as np
 
+from .._utils import check_finite
+
 __all__ = ["add_record_difference"]
 
 
@@ -37,12 +39,7 @@ def _check_X(X, groups) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"X must hold real numbers, got dtype {X.dtype}.")
     if not np.issubdtype(X.dtype, np.floating):
         X = X.astype(np.float64)
-    if not np.isfinite(X).all():
-        bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
-        raise ValueError(
-            f"X holds NaN or infinite values in {len(bad)} beat(s) (first rows: "
-            f"{bad[:5].tolist()})."
-        )
+    check_finite(X, "X")
     groups = np.asarray(groups)
     if groups.shape != (len(X),):
         raise ValueError(

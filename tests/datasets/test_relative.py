@@ -46,7 +46,7 @@ def test_difference_ignores_row_order_and_reads_integers_as_float():
     ("X", "groups", "kw", "match"),
     [
         (np.zeros(5), [0] * 5, {}, "2-D"),
-        (np.array([[0.0, np.nan]]), [0], {}, "NaN or infinite values in 1 beat"),
+        (np.array([[0.0, np.nan]]), [0], {}, "X contains NaN .*first in row 0"),
         (np.array([["a", "b"]]), [0], {}, "real numbers"),
         (np.zeros((3, 4)), [0, 0], {}, "one entry per beat"),
         (np.zeros((2, 5)), [0, 0], {"n_leads": 2}, "do not split into n_leads=2"),
