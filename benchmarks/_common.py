@@ -648,6 +648,32 @@ def paired_by_seed(a: dict[int, float], b: dict[int, float]) -> dict | None:
     }
 
 
+def runs_by_arm(runs: Iterable[dict]) -> dict[str, dict[int, dict]]:
+    """``{arm: {seed: run}}`` of runs that carry ``"arm"`` and ``"seed"``."""
+    out: dict[str, dict[int, dict]] = {}
+    for run in runs:
+        out.setdefault(run["arm"], {})[run["seed"]] = run
+    return out
+
+
+def paired_scores(
+    a: dict[int, dict], b: dict[int, dict], scores: dict[str, Callable[[dict], float]]
+) -> dict[str, dict | None]:
+    """Per score, :func:`paired_by_seed` of ``get(run)`` over ``{seed: run}``."""
+    return {
+        label: paired_by_seed(
+            {s: get(r) for s, r in a.items()}, {s: get(r) for s, r in b.items()}
+        )
+        for label, get in scores.items()
+    }
+
+
+def diff_table(first: str, diffs: dict[str, dict], labels: Sequence[str]) -> list[str]:
+    """A Markdown table of :func:`paired_scores` results, one row per key."""
+    rows = [[key, *(fmt_diff(d[lab]) for lab in labels)] for key, d in diffs.items()]
+    return md_table([first, *labels], rows)
+
+
 def fmt_diff(diff: dict | None, digits: int = 3) -> str:
     """``+0.012 [-0.003, +0.027]`` (the mean difference and its interval)."""
     if diff is None:

@@ -506,39 +506,26 @@ def paired(runs: list[dict]) -> dict:
     differences, not of the scores, says whether a difference is more than
     seed noise (:func:`_common.paired_difference`).
     """
-    by_arm: dict[str, dict[int, dict]] = {}
-    for r in runs:
-        by_arm.setdefault(r["arm"], {})[r["seed"]] = r
+    by_arm = C.runs_by_arm(runs)
     out = {}
     for arm in filter(generator_of, by_arm):
         for other in ("none", "SMOTE"):
-            if other not in by_arm:
-                continue
-            out[f"{arm} - {other}"] = {
-                label: C.paired_by_seed(
-                    {s: get(r) for s, r in by_arm[arm].items()},
-                    {s: get(r) for s, r in by_arm[other].items()},
+            if other in by_arm:
+                out[f"{arm} - {other}"] = C.paired_scores(
+                    by_arm[arm], by_arm[other], PAIRED_SCORES
                 )
-                for label, get in PAIRED_SCORES.items()
-            }
     return out
 
 
 def refit_gain(runs: list[dict]) -> dict:
     """Per arm: the refit on all DS1 minus the fit on the training records."""
-    out = {}
-    for arm in dict.fromkeys(r["arm"] for r in runs):
-        mine = [r for r in runs if r["arm"] == arm and "selection_fit" in r]
-        if not mine:
-            continue
-        out[arm] = {
-            label: C.paired_by_seed(
-                {r["seed"]: get(r) for r in mine},
-                {r["seed"]: get(r["selection_fit"]) for r in mine},
-            )
-            for label, get in PAIRED_SCORES.items()
-        }
-    return out
+    refitted = C.runs_by_arm(r for r in runs if "selection_fit" in r)
+    return {
+        arm: C.paired_scores(
+            mine, {s: r["selection_fit"] for s, r in mine.items()}, PAIRED_SCORES
+        )
+        for arm, mine in refitted.items()
+    }
 
 
 def goals(summary: dict) -> dict:
@@ -662,11 +649,7 @@ def markdown(rep: dict) -> str:
             "above / below 0, the only differences that are more than seed noise.",
             "",
         ]
-        rows = [
-            [pair, *(C.fmt_diff(d[label]) for label in PAIRED_SCORES)]
-            for pair, d in rep["paired"].items()
-        ]
-        lines += C.md_table(["pair", *PAIRED_SCORES], rows)
+        lines += C.diff_table("pair", rep["paired"], list(PAIRED_SCORES))
     if rep.get("refit_gain"):
         lines += [
             "",
@@ -676,11 +659,7 @@ def markdown(rep: dict) -> str:
             "t-interval].",
             "",
         ]
-        rows = [
-            [arm, *(C.fmt_diff(d[label]) for label in PAIRED_SCORES)]
-            for arm, d in rep["refit_gain"].items()
-        ]
-        lines += C.md_table(["arm", *PAIRED_SCORES], rows)
+        lines += C.diff_table("arm", rep["refit_gain"], list(PAIRED_SCORES))
     lines += ["", "## Goals (issue 15)", ""]
     lines += [f"- {g[k]['text']}" for k in ("S_Se", "S_+P", "V_Se", "f1_without_Q")]
     if "generator_beats_none_and_SMOTE" in g:

@@ -38,17 +38,9 @@ SCORES = {
 }
 
 
-def by_arm(report: dict) -> dict[str, dict[int, dict]]:
-    """``{arm: {seed: run}}`` of one results file."""
-    out: dict[str, dict[int, dict]] = {}
-    for run in report["runs"]:
-        out.setdefault(run["arm"], {})[run["seed"]] = run
-    return out
-
-
 def compare(a: dict, b: dict) -> dict[str, dict]:
     """Per arm both reports have, per score: ``a - b`` paired by seed."""
-    runs_a, runs_b = by_arm(a), by_arm(b)
+    runs_a, runs_b = C.runs_by_arm(a["runs"]), C.runs_by_arm(b["runs"])
     shared = [arm for arm in runs_a if arm in runs_b]
     if not shared:
         raise ValueError(
@@ -56,16 +48,9 @@ def compare(a: dict, b: dict) -> dict[str, dict]:
         )
     out = {}
     for arm in shared:
-        diffs = {
-            label: C.paired_by_seed(
-                {s: get(r) for s, r in runs_a[arm].items()},
-                {s: get(r) for s, r in runs_b[arm].items()},
-            )
-            for label, get in SCORES.items()
-        }
-        if all(d is None for d in diffs.values()):
-            continue
-        out[arm] = diffs
+        diffs = C.paired_scores(runs_a[arm], runs_b[arm], SCORES)
+        if any(d is not None for d in diffs.values()):
+            out[arm] = diffs
     if not out:
         raise ValueError("the two runs share no seed of any arm")
     return out
@@ -98,11 +83,7 @@ def markdown(rep: dict) -> str:
         "than seed noise.",
         "",
     ]
-    rows = [
-        [arm, *(C.fmt_diff(d[label]) for label in SCORES)]
-        for arm, d in rep["paired"].items()
-    ]
-    lines += C.md_table(["arm", *SCORES], rows)
+    lines += C.diff_table("arm", rep["paired"], list(SCORES))
     return "\n".join(lines) + "\n"
 
 

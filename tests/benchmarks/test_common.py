@@ -146,3 +146,18 @@ def test_paired_by_seed_pairs_only_the_seeds_both_have():
     assert diff["seeds"] == [0, 1, 2]
     assert diff["per_seed"] == pytest.approx([0.02, 0.015, 0.02])
     assert C.paired_by_seed({0: 0.9}, {1: 0.8}) is None
+
+
+def test_paired_scores_pair_runs_by_arm_and_seed_and_tabulate():
+    runs = [
+        {"arm": arm, "seed": seed, "f1": base + 0.1 * seed}
+        for arm, base in (("a", 0.6), ("b", 0.5))
+        for seed in (0, 1, 2)
+    ]
+    by_arm = C.runs_by_arm(runs)
+    assert sorted(by_arm) == ["a", "b"] and sorted(by_arm["a"]) == [0, 1, 2]
+    diffs = C.paired_scores(by_arm["a"], by_arm["b"], {"F1": lambda r: r["f1"]})
+    assert diffs["F1"]["mean"] == pytest.approx(0.1)
+    assert diffs["F1"]["seeds"] == [0, 1, 2]
+    table = C.diff_table("pair", {"a - b": diffs}, ["F1"])
+    assert table[0] == "| pair | F1 |" and table[2].startswith("| a - b | +0.100")
