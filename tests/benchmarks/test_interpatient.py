@@ -125,3 +125,50 @@ def test_refit_gain_pairs_the_refit_with_the_selection_fit():
     assert list(gain) == ["SMOTE"]
     assert gain["SMOTE"]["macro-F1"]["mean"] == pytest.approx(0.075)
     assert gain["SMOTE"]["S AP"]["mean"] == pytest.approx(0.1)
+
+
+def test_seed_ensembles_score_the_mean_probability_and_drop_it_from_runs():
+    y_test = np.array([0, 1, 1, 2])
+    # seed 0 calls beat 1 N by a hair and beat 2 S surely; seed 1 the other way
+    p0 = np.array(
+        [
+            [0.9, 0.1, 0.0, 0.0, 0.0],
+            [0.55, 0.45, 0.0, 0.0, 0.0],
+            [0.1, 0.9, 0.0, 0.0, 0.0],
+            [0.0, 0.0, 1.0, 0.0, 0.0],
+        ]
+    )
+    p1 = np.array(
+        [
+            [0.8, 0.2, 0.0, 0.0, 0.0],
+            [0.1, 0.9, 0.0, 0.0, 0.0],
+            [0.6, 0.4, 0.0, 0.0, 0.0],
+            [0.0, 0.0, 0.6, 0.4, 0.0],
+        ]
+    )
+    runs = [
+        {"arm": "SMOTE", "seed": 0, "proba": p0},
+        {"arm": "SMOTE", "seed": 1, "proba": p1},
+        {"arm": "none", "seed": 0, "proba": p0},
+    ]
+    out = I.seed_ensembles(runs, y_test)
+    assert list(out) == ["SMOTE"]  # one seed is no ensemble
+    assert all("proba" not in r for r in runs)
+    assert out["SMOTE"]["seeds"] == [0, 1]
+    # the mean calls both S beats S, which neither seed did alone
+    assert out["SMOTE"]["test"]["recall"]["S"] == 1.0
+    assert out["SMOTE"]["test"]["accuracy"] == 1.0
+    assert out["SMOTE"]["confusion"][1] == [0, 2, 0, 0, 0]
+    assert out["SMOTE"]["S_average_precision"] == pytest.approx(1.0)
+
+
+def test_generator_comparison_needs_higher_S_Se_at_no_worse_S_P():
+    def arm(se, p):
+        return {"S_Se": se, "S_+P": p, "V_Se": 0.9, "f1_without_Q": 0.6}
+
+    arms = {"none": arm(0.3, 0.4), "SMOTE": arm(0.57, 0.44)}
+    lost = I.generator_comparison({**arms, "DiffusionSampler": arm(0.6, 0.43)}, {})
+    won = I.generator_comparison({**arms, "DiffusionSampler": arm(0.6, 0.44)}, {})
+    assert not lost["met"] and "worse" in lost["text"]
+    assert won["met"] and "DiffusionSampler: met" in won["text"]
+    assert I.generator_comparison(arms, {}) == {}
