@@ -564,7 +564,7 @@ def refit_gain(runs: list[dict]) -> dict:
 def goals(summary: dict) -> dict:
     """The issue's goals for the best arm (by mean macro-F1) and for the generators.
 
-    Measured on the 5-seed means, and again (under ``"ensemble"``) on the
+    Measured on the means over the seeds, and again (under ``"ensemble"``) on the
     soft votes of :func:`seed_ensembles`, each pipeline compared with its kind.
     """
     means = {
