@@ -78,7 +78,7 @@ DEFAULT_N_SEEDS = 3
 #: settings are those of ``tests/test_common.py::test_label_adherence``.
 DEMO_SAMPLER_PARAMS: dict[str, dict[str, Any]] = {
     "cgan": {"n_epochs": 30},
-    "ttscgan": {"n_epochs": 40, "batch_size": 32, "lr_g": 1e-3, "lr_d": 2e-3},
+    "ttscgan": {"n_epochs": 40, "batch_size": 32, "lr_g": 5e-4, "lr_d": 1e-3},
     "diffusion": {"n_epochs": 40, "batch_class_power": 0.5, "filter_threshold": 0.5},
 }
 

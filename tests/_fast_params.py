@@ -63,11 +63,15 @@ ADHERENCE_PARAMS: dict[str, dict] = {
         "device": "cpu",
         "random_state": 1,
     },
+    # lr_g / lr_d halved from 1e-3 / 2e-3: on a second machine of the same
+    # kind (same code and wheels) those rates failed this test with seeds 0,
+    # 1 and 2 (seed 0 fitted noise, mean adherence 0.46); halved, seeds 0-3
+    # passed there (mean 0.69-0.87, every class >= 0.21)
     "TTSCGANSampler": {
         "n_epochs": 40,
         "batch_size": 32,
-        "lr_g": 1e-3,
-        "lr_d": 2e-3,
+        "lr_g": 5e-4,
+        "lr_d": 1e-3,
         "device": "cpu",
     },
     "DiffusionSampler": {"n_epochs": 48, "guidance_scale": 3.0, "device": "cpu"},
