@@ -653,6 +653,17 @@ def generator_comparison(
     }
 
 
+#: Columns of the per-arm tables: the seed means and the seed votes.
+TABLE_HEADER = [
+    "arm",
+    "seeds",
+    "macro-F1 (N/S/V/F)",
+    "acc",
+    *(f"{c} {m}" for c in AAMI for m in ("Se", "+P")),
+    "S AP",
+]
+
+
 def ensemble_markdown(ensembles: dict) -> list[str]:
     """The table of :func:`seed_ensembles` (empty without ensembles)."""
     if not ensembles:
@@ -666,9 +677,7 @@ def ensemble_markdown(ensembles: dict) -> list[str]:
         "information in it.",
         "",
     ]
-    header = ["arm", "seeds", "macro-F1 (N/S/V/F)", "acc"]
-    header += [f"{c} {m}" for c in AAMI for m in ("Se", "+P")]
-    header += ["S AP"]
+    header = TABLE_HEADER
     rows = []
     for arm, e in ensembles.items():
         t = e["test"]
@@ -706,9 +715,7 @@ def markdown(rep: dict) -> str:
         "## Per-class sensitivity (Se) and positive predictivity (+P), mean ± sd",
         "",
     ]
-    header = ["arm", "seeds", "macro-F1 (N/S/V/F)", "acc"]
-    header += [f"{c} {m}" for c in AAMI for m in ("Se", "+P")]
-    header += ["S AP"]
+    header = TABLE_HEADER
     rows = []
     for arm, s in rep["results"].items():
         row = [arm, s["n_seeds"], C.fmt(s["f1_without_Q"]), C.fmt(s["accuracy"])]
