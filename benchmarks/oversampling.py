@@ -85,6 +85,9 @@ EPOCHS = {"smoke": 1, "quick": 3, "standard": 12, "full": 12}
 CLASSICAL = ("RandomOverSampler", "SMOTE", "ADASYN", "BorderlineSMOTE")
 #: The balancers a generator is compared with (issue 14: class weights too).
 BALANCERS = ("class_weight", *CLASSICAL)
+#: The methods that are not generators (``--methods``).
+BASELINES = ("none", *BALANCERS)
+SETTINGS = ("intra-patient", "inter-patient")
 MIN_BEATS = 6  # SMOTE's k_neighbors=5 needs 6 beats of a class
 GOALS = {"inter_S_recall": 0.60, "inter_f1_without_Q": 0.60}
 ANCHORS = {
@@ -265,10 +268,10 @@ def goals(results: dict, generators: list[str]) -> dict:
         methods = ok(res["methods"])
         base = methods["none"]
         best = best_balancer(methods)
-        best_r = methods[best]["recall_macro"]["mean"]
         for g in generators:
-            if g not in methods:
+            if g not in methods or best is None:
                 continue
+            best_r = methods[best]["recall_macro"]["mean"]
             m = methods[g]
             v = res["verdicts"][g]
             f1_ok = m["f1_macro"]["mean"] >= base["f1_macro"]["mean"]
@@ -391,7 +394,10 @@ def markdown(rep: dict) -> str:
                 + ", ".join(f"{k} {a:.3f}/{f:.3f}" for k, (a, f) in anchors.items()),
             ]
         lines.append("")
-    lines += ["## Goals", ""] + [f"- {g['text']}" for g in rep["goals"].values()]
+    goal_lines = [f"- {g['text']}" for g in rep["goals"].values()]
+    if not goal_lines and rep["budget"] != "smoke":
+        goal_lines = ["- No generator was run (`--methods`): no goal is measured here."]
+    lines += ["## Goals", ""] + goal_lines
     return "\n".join(lines) + "\n"
 
 
@@ -437,9 +443,9 @@ def paired_markdown(res: dict) -> list[str]:
 
 
 def run_setting(
-    setting, data, seeds, source, selection, args, names, seeded=True
+    setting, data, seeds, source, selection, args, names, baselines, seeded=True
 ) -> dict:
-    """Every method with every seed on one split.
+    """Every method (``baselines``, then the generators ``names``) with every seed.
 
     ``seeded``: the generator of seed ``s`` has ``random_state``
     :func:`_models.generator_seed` (budget, s); else seed 0 for every seed.
@@ -453,7 +459,7 @@ def run_setting(
         print(f"\n== {setting}: fitting {names} (seed {gs}) on {len(y)} beats")
         # into the cache, before the jobs
         M.fit_generators(names, X, y, args=args, seed=gs)
-    methods = ["none", "class_weight", *CLASSICAL, *names]
+    methods = [*baselines, *names]
     jobs = [
         (m, setting, data, seed, args, gen_seeds[seed])
         for m in methods
@@ -483,10 +489,51 @@ def run_setting(
     return res
 
 
+def results_name(settings: list[str], methods: list[str] | None) -> str:
+    """The results file's name: ``oversampling``, suffixed when runs were left out.
+
+    One setting adds ``_<setting>``; methods without any generator add
+    ``_baselines``, any other subset ``_methods-<a>-<b>...``.
+    """
+    name = NAME
+    if len(settings) == 1:
+        name += f"_{settings[0]}"
+    if methods is not None:
+        generators = [m for m in methods if m not in BASELINES]
+        name += "_baselines" if not generators else "_methods-" + "-".join(methods)
+    return name
+
+
 def main(argv=None) -> dict:
     parser = C.make_parser(__doc__, SEEDS)
+    parser.add_argument(
+        "--settings",
+        default=",".join(SETTINGS),
+        help=f"comma-separated, from {SETTINGS}; one setting writes "
+        "oversampling_<setting>.{json,md}",
+    )
+    parser.add_argument(
+        "--methods",
+        default=None,
+        help=f"comma-separated, from {BASELINES} and the budget's generators "
+        "(default: all of them); a subset writes oversampling[_<setting>]_baselines "
+        "(no generator) or _methods-<...>",
+    )
     args = C.finish_args(parser.parse_args(argv))
-    report = C.Report(NAME, args, argv)
+    settings = [s for s in args.settings.split(",") if s]
+    if not settings or set(settings) - set(SETTINGS):
+        parser.error(f"--settings: choose from {SETTINGS}, got {args.settings!r}")
+    found, missing = M.generator_classes(args.budget)
+    methods = (
+        None if args.methods is None else [m for m in args.methods.split(",") if m]
+    )
+    if methods is not None:
+        unknown = sorted(set(methods) - {*BASELINES, *found})
+        if unknown or not methods:
+            parser.error(
+                f"--methods: unknown {unknown}; choose from {[*BASELINES, *found]}"
+            )
+    report = C.Report(results_name(settings, methods), args, argv, script=NAME)
     report["classifier"] = M.classifier_settings(args.budget)
     report["epochs"] = EPOCHS[args.budget]
     target = TARGET[args.budget]
@@ -496,13 +543,28 @@ def main(argv=None) -> dict:
         else f"every minority class raised to at least {target} beats (at most "
         "the majority); classes with fewer than 6 beats left alone"
     )
-    found, missing = M.generator_classes(args.budget)
-    names = list(found)
-    report["generator_settings"] = M.generator_settings(args.budget, found)
+    names = [n for n in found if methods is None or n in methods]
+    baselines = [m for m in BASELINES if methods is None or m in methods]
+    if "none" not in baselines:  # every comparison is paired with it
+        baselines.insert(0, "none")
+    report["generator_settings"] = M.generator_settings(
+        args.budget, {n: found[n] for n in names}
+    )
     report["generators_missing"] = missing
     results = {}
+    if "intra-patient" in settings:
+        results["intra-patient"] = intra_patient(args, names, baselines)
+    if "inter-patient" in settings:
+        results["inter-patient"] = inter_patient(args, names, baselines)
+    report["results"] = results
+    report["goals"] = goals(results, names) if args.budget != "smoke" else {}
+    return report.write(markdown)
+
+
+def intra_patient(args, names, baselines) -> dict:
+    """Every method on the intra-patient split, the last epoch kept."""
     X, y, X_test, y_test, source = C.load_intra(args)
-    results["intra-patient"] = run_setting(
+    return run_setting(
         "intra-patient",
         (X, y, X_test, y_test, None),
         INTRA_SEEDS[args.budget],
@@ -510,11 +572,16 @@ def main(argv=None) -> dict:
         "No validation set: the last epoch is kept.",
         args,
         names,
+        baselines,
     )
+
+
+def inter_patient(args, names, baselines) -> dict:
+    """Every method DS1 -> DS2, the epoch chosen on held-out DS1 records."""
     ds1, ds2, source = C.load_inter(args)
     tr, va, desc = C.ds1_validation_split(ds1)
     valid = (ds1.data[va], ds1.target[va])
-    results["inter-patient"] = run_setting(
+    return run_setting(
         "inter-patient",
         (ds1.data[tr], ds1.target[tr], ds2.data, ds2.target, valid),
         args.seeds,
@@ -523,11 +590,9 @@ def main(argv=None) -> dict:
         f"{len(va)} validation beats).",
         args,
         names,
+        baselines,
         seeded=False,
     )
-    report["results"] = results
-    report["goals"] = goals(results, names) if args.budget != "smoke" else {}
-    return report.write(markdown)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,71 @@
+"""benchmarks/oversampling.py: running a subset of its settings and methods."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+sys.path.insert(0, str(BENCH))
+import oversampling as O  # noqa: E402
+
+
+def test_results_name_says_what_was_left_out():
+    both = list(O.SETTINGS)
+    assert O.results_name(both, None) == "oversampling"
+    assert O.results_name(["intra-patient"], None) == "oversampling_intra-patient"
+    assert (
+        O.results_name(["intra-patient"], ["none", "SMOTE"])
+        == "oversampling_intra-patient_baselines"
+    )
+    assert (
+        O.results_name(both, ["none", "DiffusionSampler"])
+        == "oversampling_methods-none-DiffusionSampler"
+    )
+
+
+@pytest.mark.parametrize(
+    "option", [["--settings", "intra"], ["--methods", "none,MixUp"]]
+)
+def test_unknown_setting_or_method_is_refused(option):
+    run = subprocess.run(
+        [sys.executable, str(BENCH / "oversampling.py"), *option],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2 and option[0] in run.stderr
+
+
+def test_baselines_of_one_setting(tmp_path):
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "oversampling.py"),
+            "--budget",
+            "smoke",
+            "--settings",
+            "intra-patient",
+            "--methods",
+            "class_weight,SMOTE",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    rep = json.loads(
+        (tmp_path / "oversampling_intra-patient_baselines.json").read_text()
+    )
+    assert list(rep["results"]) == ["intra-patient"]
+    res = rep["results"]["intra-patient"]
+    # "none" is added: every difference is paired with it
+    assert list(res["methods"]) == ["none", "class_weight", "SMOTE"]
+    assert set(res["verdicts"]) == {"class_weight", "SMOTE"}
+    assert rep["generator_settings"] == {}
