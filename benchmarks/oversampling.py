@@ -51,6 +51,9 @@ quick budgets, are fitted once (seed 0) and only their draws vary.
 Usage::
 
     python benchmarks/oversampling.py --budget quick
+    # a subset, in its own results file (here oversampling_intra-patient_baselines)
+    python benchmarks/oversampling.py --budget standard --settings intra-patient \
+        --methods none,class_weight,RandomOverSampler,SMOTE,ADASYN,BorderlineSMOTE
 
 Anchors from issue 8 (Kachuee 5-block network, 12 epochs-worth of steps,
 best epoch by validation macro-F1, "auto" strategies): intra-patient

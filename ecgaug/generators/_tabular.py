@@ -19,8 +19,9 @@ neighbouring R peaks inside a generated context window show. This is the
 simple, honest design. The window-consistent alternative (each generated
 window given the RR vector of its nearest real window of its class, the
 ``-nnRR`` arms of ``benchmarks/interpatient.py``) did not classify DS2's S
-beats better (S average precision 0.397 vs 0.394, 5 seeds), so a joint model
-is not here.
+beats better (diffusion: S average precision 0.364 ± 0.063 vs 0.358 ± 0.047,
+5 seeds, ``benchmarks/results/interpatient.md``), so a joint model is not
+here.
 """
 
 from __future__ import annotations
