@@ -550,9 +550,7 @@ def main(argv=None) -> dict:
     baselines = [m for m in BASELINES if methods is None or m in methods]
     if "none" not in baselines:  # every comparison is paired with it
         baselines.insert(0, "none")
-    report["generator_settings"] = M.generator_settings(
-        args.budget, {n: found[n] for n in names}
-    )
+    report["generator_settings"] = M.generator_settings(args.budget, names)
     report["generators_missing"] = missing
     results = {}
     if "intra-patient" in settings:
