@@ -117,6 +117,16 @@ def default_cache_dir() -> Path:
     return get_cache_dir() / "benchmarks"
 
 
+def job_store(args: argparse.Namespace, script: str) -> Path | None:
+    """The folder of ``script``'s finished jobs with ``--resume``, else None.
+
+    See :func:`_models.run_parallel`.
+    """
+    if not getattr(args, "resume", False):
+        return None
+    return Path(args.cache_dir) / "jobs" / script
+
+
 def parse_seeds(text: str) -> list[int]:
     """``"0,1,2"`` -> ``[0, 1, 2]``."""
     try:
@@ -146,7 +156,8 @@ def make_parser(doc: str, seeds: dict[str, Sequence[int]]) -> argparse.ArgumentP
     -------
     argparse.ArgumentParser
         With ``--budget``, ``--data-home``, ``--seeds``, ``--out``,
-        ``--threads``, ``--jobs``, ``--device``, ``--cache-dir``, ``--no-cache``.
+        ``--threads``, ``--jobs``, ``--device``, ``--cache-dir``, ``--no-cache``,
+        ``--resume``, ``--accelerate``, ``--allow-uncommitted``.
     """
     parser = argparse.ArgumentParser(
         description=doc.strip().splitlines()[0],
@@ -195,6 +206,13 @@ def make_parser(doc: str, seeds: dict[str, Sequence[int]]) -> argparse.ArgumentP
     )
     parser.add_argument("--no-cache", action="store_true", help="refit every generator")
     parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep each finished job's result in <cache-dir>/jobs/<script> and "
+        "reuse it when the same job (same code, data and options) runs again: a "
+        "long run stopped part way loses only its unfinished jobs",
+    )
+    parser.add_argument(
         "--accelerate",
         choices=("no", "bf16"),
         default=None,
@@ -238,6 +256,8 @@ def finish_args(args: argparse.Namespace) -> argparse.Namespace:
         args.cache_dir = None
     elif args.cache_dir is None:
         args.cache_dir = default_cache_dir()
+    if getattr(args, "resume", False) and args.cache_dir is None:
+        raise SystemExit("--resume keeps its jobs in the cache: drop --no-cache")
     check_tree(args.budget, getattr(args, "allow_uncommitted", False))
     args.is_main_process = _start_accelerator(args)
     return args
@@ -540,6 +560,23 @@ def header_markdown(rep: dict, title: str) -> list[str]:
         ),
         f"- seeds: {', '.join(map(str, rep['seeds']))}; date {rep['date_utc']}; "
         f"wall time {rep.get('wall_time_s', float('nan')):.0f} s",
+        *_resumed_line(rep.get("resumed_jobs")),
+    ]
+
+
+def count_resumed(runs: Sequence[dict]) -> list[int]:
+    """``[resumed, all]`` jobs of a run (``--resume``), for ``rep["resumed_jobs"]``."""
+    return [sum("resumed_from" in r for r in runs), len(runs)]
+
+
+def _resumed_line(counts: Sequence[int] | None) -> list[str]:
+    if not counts or not counts[0]:
+        return []
+    return [
+        f"- resumed (`--resume`): {counts[0]} of {counts[1]} jobs read from the "
+        "job store, finished by an earlier run of the same code, data and "
+        "options (each has `resumed_from` in the JSON); the wall time is this "
+        "run's only"
     ]
 
 

@@ -10,7 +10,8 @@
   each class, or loaded from the cache.
 - :class:`GeneratorOversampler`: an imblearn ``Pipeline`` step around a
   (cached) generator.
-- :func:`run_parallel`: independent fits in worker processes.
+- :func:`run_parallel`: independent fits in worker processes, each finished
+  one kept on disk with ``--resume``.
 
 Fitted generators are cached (``--cache-dir``, by default
 ``$ECGAUG_CACHE/benchmarks`` or ``~/.cache/ecgaug/benchmarks``, outside the
@@ -694,12 +695,28 @@ def fit_generators(
     Returns ``{name: info}`` (see :func:`fit_generator`); the fitted samplers
     are in the cache, or, without a cache, under ``info["sampler"]``.
     """
+    grid = fit_generator_grid(names, [seed], X, y, args=args)
+    return {name: grid[name, seed] for name in names}
+
+
+def fit_generator_grid(
+    names: Sequence[str],
+    seeds: Sequence[int],
+    X,
+    y,
+    *,
+    args: argparse.Namespace,
+) -> dict[tuple[str, int], dict]:
+    """:func:`fit_generators` for every seed of ``seeds``, all ``args.jobs`` at a time.
+
+    Returns ``{(name, seed): info}``.
+    """
+    pairs = [(name, seed) for seed in seeds for name in names]
     jobs = [
         (name, X, y, args.budget, args.device, args.cache_dir, args.threads, seed)
-        for name in names
+        for name, seed in pairs
     ]
-    results = run_parallel(_fit_generator_job, jobs, n_jobs=args.jobs)
-    return dict(zip(names, results))
+    return dict(zip(pairs, run_parallel(_fit_generator_job, jobs, n_jobs=args.jobs)))
 
 
 def _fit_generator_job(name, X, y, budget, device, cache_dir, threads, seed):
@@ -825,7 +842,9 @@ def set_threads(threads: int | None) -> None:
         torch.set_num_threads(int(threads))
 
 
-def run_parallel(func: Callable, jobs: Sequence[tuple], *, n_jobs: int) -> list:
+def run_parallel(
+    func: Callable, jobs: Sequence[tuple], *, n_jobs: int, store: Path | None = None
+) -> list:
     """``[func(*job) for job in jobs]`` through :class:`joblib.Parallel`, in order.
 
     joblib's default backend runs ``n_jobs`` fresh worker processes (loky); they
@@ -834,9 +853,134 @@ def run_parallel(func: Callable, jobs: Sequence[tuple], *, n_jobs: int) -> list:
     ``with joblib.parallel_config(backend="dask"):`` sends its fits to a Dask
     cluster (``n_jobs`` then counts nothing: Dask runs as many at once as its
     workers have threads).
+
+    With a ``store`` folder (``--resume``), each job's result is written there
+    as JSON, atomically, as soon as the job finishes, under a name made of a
+    digest of ``func``, the job's arguments and the code (:func:`job_key`);
+    a job whose file is already there is not run again: its stored result is
+    returned, a dict marked with ``"resumed_from"`` (the file and when it
+    finished). A run stopped after hours thus loses only its unfinished jobs.
+    Results go through JSON in both cases, so a resumed run reads exactly
+    what a fresh one does.
     """
     from joblib import Parallel, delayed
 
-    return Parallel(n_jobs=max(1, min(n_jobs, len(jobs))))(
-        delayed(func)(*job) for job in jobs
+    paths = [None if store is None else job_path(store, func, job) for job in jobs]
+    results: list[Any] = [_resumed(p) for p in paths]
+    todo = [i for i, r in enumerate(results) if r is None]
+    if store is not None:
+        print(f"== {len(jobs) - len(todo)} of {len(jobs)} job(s) resumed from {store}")
+    done = Parallel(n_jobs=max(1, min(n_jobs, len(todo))))(
+        delayed(_stored_job)(func, jobs[i], paths[i]) for i in todo
     )
+    for i, result in zip(todo, done):
+        results[i] = result
+    return results
+
+
+def job_key(func: Callable, job: tuple) -> str:
+    """A digest of ``func``'s name, the job's arguments and the code they run.
+
+    Arrays are digested by their bytes, an ``argparse.Namespace`` by its
+    options (but those of :data:`_RESULT_FREE_OPTIONS`), and the
+    code is every ``.py`` file of ``ecgaug/`` and ``benchmarks/``: an edit to
+    any of them runs the job again.
+    """
+    h = hashlib.blake2b(digest_size=12)
+    h.update(f"{func.__module__}.{func.__qualname__}".encode())
+    h.update(_code_digest().encode())
+    h.update(_describe(job).encode())
+    return h.hexdigest()
+
+
+def job_path(store: Path, func: Callable, job: tuple) -> Path:
+    """The file of one job's stored result (see :func:`run_parallel`)."""
+    return Path(store) / f"{func.__name__}-{job_key(func, job)}.json"
+
+
+#: Options that change no job's result: where results go, how many run at
+#: once, and those that only choose which jobs run (each job carries its seed).
+_RESULT_FREE_OPTIONS = (
+    "out",
+    "jobs",
+    "resume",
+    "seeds",
+    "methods",
+    "settings",
+    "allow_uncommitted",
+)
+
+
+def _describe(value: Any) -> str:
+    """A stable text of a job's arguments, for :func:`job_key`."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        return f"array:{fingerprint(value)}"
+    if isinstance(value, argparse.Namespace):
+        value = {k: v for k, v in vars(value).items() if k not in _RESULT_FREE_OPTIONS}
+    if isinstance(value, dict):
+        items = sorted((str(k), _describe(v)) for k, v in value.items())
+        return "{" + ",".join(f"{k}:{v}" for k, v in items) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_describe(v) for v in value) + "]"
+    if isinstance(value, Path):
+        return f"path:{value}"
+    if callable(value):
+        return f"callable:{getattr(value, '__qualname__', repr(value))}"
+    return repr(value)
+
+
+def _code_digest() -> str:
+    import ecgaug
+
+    roots = [Path(ecgaug.__file__).parent, Path(__file__).parent]
+    h = hashlib.blake2b(digest_size=16)
+    for root in roots:
+        for f in sorted(root.rglob("*.py")):
+            h.update(f"{root.name}/{f.relative_to(root)}".encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _stored_job(func: Callable, job: tuple, path: Path | None) -> Any:
+    """Run one job; with a ``path``, write its result there before returning it."""
+    result = func(*job)
+    if path is None:
+        return result
+    from _common import _json
+
+    from ecgaug._utils import atomic_path
+
+    try:
+        text = json.dumps(
+            {
+                "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "result": result,
+            },
+            default=_json,
+        )
+    except TypeError as exc:
+        raise TypeError(
+            f"--resume stores each job's result as JSON, but {func.__name__} "
+            f"returned {type(result).__name__} that is not: {exc}"
+        ) from None
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+    return json.loads(text)["result"]
+
+
+def _resumed(path: Path | None) -> Any:
+    """A stored result of :func:`_stored_job`, or None (absent or unreadable)."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        stored = json.loads(path.read_text())
+        result = stored["result"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        warnings.warn(f"running again the job of the unreadable {path}: {exc}")
+        return None
+    if isinstance(result, dict):
+        finished = stored.get("finished_at")
+        result["resumed_from"] = {"file": path.name, "finished_at": finished}
+    return result

@@ -54,6 +54,10 @@ Usage::
     # a subset, in its own results file (here oversampling_intra-patient_baselines)
     python benchmarks/oversampling.py --budget standard --settings intra-patient \
         --methods none,class_weight,RandomOverSampler,SMOTE,ADASYN,BorderlineSMOTE
+    # hours long: keep each finished pipeline, and run the same command again
+    # after a stop to train only the rest (the generators are cached anyway)
+    python benchmarks/oversampling.py --budget standard --settings intra-patient \
+        --methods none,DiffusionSampler+filter --resume
 
 Anchors from issue 8 (Kachuee 5-block network, 12 epochs-worth of steps,
 best epoch by validation macro-F1, "auto" strategies): intra-patient
@@ -458,10 +462,10 @@ def run_setting(
         s: M.generator_seed(args.budget, s) if seeded else M.GENERATOR_SEED
         for s in seeds
     }
-    for gs in sorted(set(gen_seeds.values())):
-        print(f"\n== {setting}: fitting {names} (seed {gs}) on {len(y)} beats")
-        # into the cache, before the jobs
-        M.fit_generators(names, X, y, args=args, seed=gs)
+    if names:  # into the cache, before the jobs, every seed args.jobs at a time
+        gs = sorted(set(gen_seeds.values()))
+        print(f"\n== {setting}: fitting {names} (seeds {gs}) on {len(y)} beats")
+        M.fit_generator_grid(names, gs, X, y, args=args)
     methods = [*baselines, *names]
     jobs = [
         (m, setting, data, seed, args, gen_seeds[seed])
@@ -469,7 +473,9 @@ def run_setting(
         for seed in seeds
     ]
     print(f"== {setting}: {len(jobs)} pipelines, {args.jobs} at a time")
-    runs = M.run_parallel(method_job, jobs, n_jobs=args.jobs)
+    runs = M.run_parallel(
+        method_job, jobs, n_jobs=args.jobs, store=C.job_store(args, NAME)
+    )
     res = {
         "source": source,
         "selection": selection,
@@ -558,6 +564,9 @@ def main(argv=None) -> dict:
     if "inter-patient" in settings:
         results["inter-patient"] = inter_patient(args, names, baselines)
     report["results"] = results
+    report["resumed_jobs"] = C.count_resumed(
+        [r for res in results.values() for r in res["runs"]]
+    )
     report["goals"] = goals(results, names) if args.budget != "smoke" else {}
     return report.write(markdown)
 

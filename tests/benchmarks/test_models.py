@@ -1,11 +1,15 @@
-"""benchmarks/_models.py: refitting a generator that ended collapsed or noisy."""
+"""benchmarks/_models.py: refitting a generator that ended collapsed or noisy;
+keeping each finished job of a long run (``--resume``)."""
 
 from __future__ import annotations
 
+import argparse
+import json
 import sys
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
@@ -74,3 +78,64 @@ def test_a_noisy_fit_is_refitted_too(monkeypatch):
     _, info = M.fit_generator("TTSCGANSampler", None, None, budget="quick")
     assert calls == [0, M.RETRY_SEED_STEP]
     assert M.refit_note(info) == "refit: seed 0 failed (V 2.10, Q 4.00)"
+
+
+CALLS: list = []
+
+
+def square_job(x, scale):
+    """A job of :func:`_models.run_parallel` that says when it runs."""
+    CALLS.append(x)
+    return {"x": x, "value": float(np.sum(scale) * x**2)}
+
+
+def test_resume_runs_only_the_jobs_without_a_stored_result(tmp_path):
+    CALLS.clear()
+    jobs = [(x, np.ones(3)) for x in (1, 2, 3)]
+    first = M.run_parallel(square_job, jobs, n_jobs=1, store=tmp_path)
+    assert CALLS == [1, 2, 3] and len(list(tmp_path.glob("square_job-*.json"))) == 3
+    # a run stopped after its first job: delete the other two results
+    for path in [M.job_path(tmp_path, square_job, job) for job in jobs[1:]]:
+        path.unlink()
+    CALLS.clear()
+    again = M.run_parallel(square_job, jobs, n_jobs=1, store=tmp_path)
+    assert CALLS == [2, 3]
+    assert [r["value"] for r in again] == [r["value"] for r in first] == [3, 12, 27]
+    assert "resumed_from" in again[0] and "resumed_from" not in again[1]
+    assert again[0]["resumed_from"]["file"].startswith("square_job-")
+
+
+def test_a_job_with_other_arguments_runs_again(tmp_path):
+    CALLS.clear()
+    M.run_parallel(square_job, [(2, np.ones(3))], n_jobs=1, store=tmp_path)
+    M.run_parallel(square_job, [(2, np.full(3, 2.0))], n_jobs=1, store=tmp_path)
+    assert CALLS == [2, 2]
+
+
+def test_options_that_only_choose_jobs_do_not_change_the_key():
+    base = {"budget": "smoke", "threads": 1}
+    a = argparse.Namespace(**base, out="a", jobs=1, seeds=[0], methods=None)
+    b = argparse.Namespace(**base, out="b", jobs=2, seeds=[0, 1], methods="none")
+    c = argparse.Namespace(**{**base, "threads": 2}, out="a", jobs=1)
+    assert M.job_key(square_job, (1, a)) == M.job_key(square_job, (1, b))
+    assert M.job_key(square_job, (1, a)) != M.job_key(square_job, (1, c))
+
+
+def test_an_unreadable_stored_result_is_run_again(tmp_path):
+    CALLS.clear()
+    job = (4, np.ones(1))
+    M.job_path(tmp_path, square_job, job).write_text('{"result": {"x": 4, "val')
+    with pytest.warns(UserWarning, match="unreadable"):
+        [out] = M.run_parallel(square_job, [job], n_jobs=1, store=tmp_path)
+    assert CALLS == [4] and out["value"] == 16
+    assert json.loads(M.job_path(tmp_path, square_job, job).read_text())["result"]
+
+
+def opaque_job():
+    return {"beats": object()}
+
+
+def test_a_result_that_is_not_json_is_refused_by_name(tmp_path):
+    with pytest.raises(TypeError, match="--resume.*opaque_job"):
+        M.run_parallel(opaque_job, [()], n_jobs=1, store=tmp_path)
+    assert not list(tmp_path.iterdir())

@@ -1,4 +1,5 @@
-"""benchmarks/oversampling.py: running a subset of its settings and methods."""
+"""benchmarks/oversampling.py: running a subset of its settings and methods, and
+resuming a stopped run."""
 
 from __future__ import annotations
 
@@ -69,3 +70,36 @@ def test_baselines_of_one_setting(tmp_path):
     assert list(res["methods"]) == ["none", "class_weight", "SMOTE"]
     assert set(res["verdicts"]) == {"class_weight", "SMOTE"}
     assert rep["generator_settings"] == {}
+
+
+def test_resume_reads_the_finished_pipelines(tmp_path):
+    cmd = [
+        sys.executable,
+        str(BENCH / "oversampling.py"),
+        "--budget",
+        "smoke",
+        "--settings",
+        "intra-patient",
+        "--methods",
+        "none",
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--resume",
+    ]
+    reports = []
+    for out in ("first", "second"):
+        run = subprocess.run(
+            [*cmd, "--out", str(tmp_path / out)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        path = tmp_path / out / "oversampling_intra-patient_baselines"
+        reports.append((json.loads(path.with_suffix(".json").read_text()), path))
+    (first, _), (second, path) = reports
+    assert first["resumed_jobs"] == [0, 2] and second["resumed_jobs"] == [2, 2]
+    runs = [rep["results"]["intra-patient"]["runs"] for rep in (first, second)]
+    assert [r["test"] for r in runs[0]] == [r["test"] for r in runs[1]]
+    assert all("resumed_from" in r for r in runs[1])
+    assert "2 of 2 jobs read from the job store" in path.with_suffix(".md").read_text()
