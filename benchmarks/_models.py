@@ -883,12 +883,13 @@ def job_key(func: Callable, job: tuple) -> str:
 
     Arrays are digested by their bytes, an ``argparse.Namespace`` by its
     options (but those of :data:`_RESULT_FREE_OPTIONS`), and the
-    code is every ``.py`` file of ``ecgaug/`` and ``benchmarks/``: an edit to
+    code is every ``.py`` file of ``ecgaug/``, ``benchmarks/_common.py``,
+    ``benchmarks/_models.py`` and the file that defines ``func``: an edit to
     any of them runs the job again.
     """
     h = hashlib.blake2b(digest_size=12)
     h.update(f"{func.__module__}.{func.__qualname__}".encode())
-    h.update(_code_digest().encode())
+    h.update(_code_digest(func).encode())
     h.update(_describe(job).encode())
     return h.hexdigest()
 
@@ -931,15 +932,22 @@ def _describe(value: Any) -> str:
     return repr(value)
 
 
-def _code_digest() -> str:
+def _code_digest(func: Callable) -> str:
+    """Every ``.py`` of ``ecgaug/``, these two helper modules and ``func``'s file."""
+    import sys
+
     import ecgaug
 
-    roots = [Path(ecgaug.__file__).parent, Path(__file__).parent]
+    here = Path(__file__).resolve().parent
+    files = sorted(Path(ecgaug.__file__).resolve().parent.rglob("*.py"))
+    files += [here / "_common.py", here / "_models.py"]
+    module = getattr(sys.modules.get(func.__module__), "__file__", None)
+    if module is not None and Path(module).resolve() not in files:
+        files.append(Path(module).resolve())
     h = hashlib.blake2b(digest_size=16)
-    for root in roots:
-        for f in sorted(root.rglob("*.py")):
-            h.update(f"{root.name}/{f.relative_to(root)}".encode())
-            h.update(f.read_bytes())
+    for f in files:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
     return h.hexdigest()
 
 

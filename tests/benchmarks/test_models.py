@@ -139,3 +139,9 @@ def test_a_result_that_is_not_json_is_refused_by_name(tmp_path):
     with pytest.raises(TypeError, match="--resume.*opaque_job"):
         M.run_parallel(opaque_job, [()], n_jobs=1, store=tmp_path)
     assert not list(tmp_path.iterdir())
+
+
+def test_the_code_of_the_jobs_module_is_in_the_key():
+    # square_job's module (this file) is digested beside ecgaug and the helpers
+    assert M._code_digest(square_job) != M._code_digest(M.run_parallel)
+    assert M._code_digest(M.run_parallel) == M._code_digest(M.fit_generator_grid)
