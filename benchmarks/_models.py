@@ -627,14 +627,15 @@ def _fit_or_load(
                 }
                 return fitted, info
     sampler.set_params(verbose=verbose)
-    start = time.perf_counter()
-    sampler.fit(X_fit, y_fit)
-    fit_time = time.perf_counter() - start
+    partial = None if path is None else path.parent / "partial" / path.name
+    sampler, fit_time, resumed_at = _fit_in_parts(sampler, X_fit, y_fit, partial)
     info |= {
         "fit_time_s": round(fit_time, 2),
         "epochs": int(sampler.n_epochs_),
         **_spread(sampler),
     }
+    if resumed_at:
+        info["resumed_at_epoch"] = resumed_at
     if path is not None and _is_main_process():
         from ecgaug._utils import atomic_path
 
@@ -649,7 +650,74 @@ def _fit_or_load(
         }
         with atomic_path(meta_path) as tmp:
             tmp.write_text(json.dumps(meta, indent=1))
+        partial.unlink(missing_ok=True)
+        partial.with_suffix(".json").unlink(missing_ok=True)
     return sampler, info
+
+
+#: A fit into the cache saves its sampler every this many epochs (``partial/``
+#: beside the cache file), so that a stopped run goes on from there.
+PARTIAL_EVERY = 5
+
+
+def _fit_in_parts(sampler, X, y, partial: Path | None):
+    """Fit ``sampler``, saving it every :data:`PARTIAL_EVERY` epochs to ``partial``.
+
+    When ``partial`` holds a sampler saved by an earlier, stopped fit of the
+    same generator (the same cache key), it is loaded and trained for the
+    epochs left (``warm_start``): the weights, the optimiser and the history
+    go on from there, while the batch order and noise draws of the rest start
+    again from the seed, so a resumed fit is an equally long fit of the same
+    model, not the bit-identical one. Returns ``(sampler, fit_time_s,
+    resumed_at_epoch)``: the fit time adds up the parts, ``resumed_at_epoch``
+    is 0 for a fit in one go.
+    """
+    if partial is None or _accelerate_key() is not None:  # every process alike
+        start = time.perf_counter()
+        return sampler.fit(X, y), time.perf_counter() - start, 0
+    total = int(sampler._resolve_config()["n_epochs"])
+    fitted, done, before = sampler, 0, 0.0
+    if partial.is_file():
+        try:
+            loaded = type(sampler).load(partial, device=sampler.device)
+            before = json.loads(partial.with_suffix(".json").read_text())["fit_time_s"]
+        except (ValueError, OSError, KeyError, RuntimeError) as exc:
+            warnings.warn(f"fitting from scratch: unreadable {partial}: {exc}")
+        else:
+            fitted, done = loaded, int(loaded.n_epochs_)
+            fitted.set_params(warm_start=True, verbose=sampler.verbose)
+    if done >= total:
+        return fitted.set_params(warm_start=False), before, done
+    fitted.set_params(n_epochs=total - done, callbacks=[_PartialSave(partial, before)])
+    start = time.perf_counter()
+    fitted.fit(X, y)
+    fitted.set_params(callbacks=None, warm_start=False, n_epochs=total)
+    return fitted, before + time.perf_counter() - start, done
+
+
+class _PartialSave:
+    """Save the sampler and its fit time so far every :data:`PARTIAL_EVERY` epochs."""
+
+    def __init__(self, path: Path, before: float) -> None:
+        self.path, self.before = path, before
+
+    def on_train_begin(self, sampler) -> None:
+        pass
+
+    def on_epoch_end(self, sampler, logs: dict[str, Any]) -> None:
+        from ecgaug._utils import atomic_path
+
+        if logs["epoch"] % PARTIAL_EVERY:
+            return
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="save\\(\\) does not keep")
+            sampler.save(self.path)
+        fit_time = self.before + logs["time"]
+        with atomic_path(self.path.with_suffix(".json")) as tmp:
+            tmp.write_text(json.dumps({"fit_time_s": fit_time, "epoch": logs["epoch"]}))
+
+    def on_train_end(self, sampler) -> None:
+        pass  # the finished sampler goes to the cache
 
 
 def _spread(sampler) -> dict:

@@ -145,3 +145,67 @@ def test_the_code_of_the_jobs_module_is_in_the_key():
     # square_job's module (this file) is digested beside ecgaug and the helpers
     assert M._code_digest(square_job) != M._code_digest(M.run_parallel)
     assert M._code_digest(M.run_parallel) == M._code_digest(M.fit_generator_grid)
+
+
+def tiny_diffusion(n_epochs):
+    from ecgaug.generators import DiffusionSampler
+
+    return DiffusionSampler(
+        preset="cpu",
+        n_epochs=n_epochs,
+        residual_channels=8,
+        n_layers=2,
+        random_state=0,
+        device="cpu",
+        verbose=0,
+    )
+
+
+@pytest.fixture(scope="module")
+def few_beats():
+    from ecgaug.datasets import load_sample
+
+    data = load_sample(split="train")
+    keep = np.concatenate([np.flatnonzero(data.target == c)[:30] for c in range(5)])
+    return data.data[keep], data.target[keep]
+
+
+def test_a_stopped_fit_goes_on_from_its_last_save(few_beats, tmp_path, monkeypatch):
+    monkeypatch.setattr(M, "PARTIAL_EVERY", 2)
+    partial = tmp_path / "partial" / "DiffusionSampler-key.pt"
+    # a fit of 6 epochs stopped after its save at epoch 2
+    first, _, resumed = M._fit_in_parts(tiny_diffusion(2), *few_beats, partial)
+    assert resumed == 0 and partial.is_file()
+    assert json.loads(partial.with_suffix(".json").read_text())["epoch"] == 2
+    sampler, fit_time, resumed = M._fit_in_parts(tiny_diffusion(6), *few_beats, partial)
+    assert resumed == 2 and sampler.n_epochs_ == 6 and fit_time > 0
+    assert [h["epoch"] for h in sampler.history_] == [1, 2, 3, 4, 5, 6]
+    # the first two epochs are the stopped fit's own
+    assert sampler.history_[1]["loss"] == first.history_[1]["loss"]
+    params = sampler.get_params()
+    assert params["n_epochs"] == 6 and not params["warm_start"]
+    assert params["callbacks"] is None
+
+
+def test_an_unreadable_save_is_fitted_from_scratch(few_beats, tmp_path):
+    partial = tmp_path / "DiffusionSampler-key.pt"
+    partial.write_bytes(b"not a sampler")
+    partial.with_suffix(".json").write_text('{"fit_time_s": 1.0}')
+    with pytest.warns(UserWarning, match="fitting from scratch"):
+        sampler, _, resumed = M._fit_in_parts(tiny_diffusion(1), *few_beats, partial)
+    assert resumed == 0 and sampler.n_epochs_ == 1
+
+
+def test_the_save_of_a_finished_fit_is_removed(few_beats, tmp_path, monkeypatch):
+    monkeypatch.setattr(M, "PARTIAL_EVERY", 1)
+    _, info = M._fit_or_load(
+        "DiffusionSampler",
+        *few_beats,
+        budget="smoke",
+        device="cpu",
+        cache_dir=tmp_path,
+        verbose=0,
+        seed=0,
+    )
+    assert Path(info["cache_file"]).is_file() and "resumed_at_epoch" not in info
+    assert not list((tmp_path / "partial").iterdir())
