@@ -797,6 +797,15 @@ def _fit_generator_job(name, X, y, budget, device, cache_dir, threads, seed):
     return info
 
 
+def loadable_info(info: dict) -> dict:
+    """The part of an ``info`` that :func:`load_fitted` reads.
+
+    It is the same whether the generator was just fitted or read from the
+    cache, so a job given it keeps its key (``--resume``).
+    """
+    return {k: info[k] for k in ("name", "class", "cache_file", "sampler") if k in info}
+
+
 def load_fitted(info: dict, *, device: str = "auto"):
     """The fitted sampler of an ``info`` of :func:`fit_generators`."""
     if "sampler" in info:
@@ -976,6 +985,7 @@ _RESULT_FREE_OPTIONS = (
     "seeds",
     "methods",
     "settings",
+    "generators",
     "allow_uncommitted",
 )
 

@@ -37,6 +37,9 @@ records of ``ptbdb/`` are present (see ``load_ptb_if_present``).
 Usage::
 
     python benchmarks/table1_protocols.py --budget quick
+    # one generator, its finished (generator, seed) jobs kept on disk
+    python benchmarks/table1_protocols.py --budget standard \
+        --generators DiffusionSampler+filter --resume
 
 Paper (1-block network; which generator is not stated, TTS-CGAN is its pick):
 MIT TSTR .551/.430/.753 (acc/P/R), TSTS .999, TRTR .980/.961/.840,
@@ -169,23 +172,19 @@ def run_dataset(label, data, class_names, args) -> dict:
     """Fit the generators on one training split and run every protocol."""
     X_train, y_train, X_test, y_test = data
     found, missing = M.generator_classes(args.budget)
-    names = list(found)
+    names = [n for n in found if args.generators is None or n in args.generators]
     gen_seeds = {s: M.generator_seed(args.budget, s) for s in args.seeds}
-    infos: dict[tuple[str, int], dict] = {}
     fitted_seeds = sorted(set(gen_seeds.values()))
-    for gs in fitted_seeds:
-        print(f"\n== {label}: fitting {names} (seed {gs}) on {len(y_train)} beats")
-        for name, info in M.fit_generators(
-            names, X_train, y_train, args=args, seed=gs
-        ).items():
-            infos[name, gs] = info
-            state = "cache" if info["cached"] else "fitted"
-            print(f"   {name}: {state}, fit time {info['fit_time_s']:.0f} s")
+    print(f"\n== {label}: fitting {names} (seeds {fitted_seeds}) on {len(y_train)}")
+    infos = M.fit_generator_grid(names, fitted_seeds, X_train, y_train, args=args)
+    for (name, gs), info in infos.items():
+        state = "cache" if info["cached"] else "fitted"
+        print(f"   {name} seed {gs}: {state}, fit time {info['fit_time_s']:.0f} s")
     once = args.budget in TRTR_ONCE
     jobs = [
         (
             name,
-            infos[name, gen_seeds[seed]],
+            M.loadable_info(infos[name, gen_seeds[seed]]),
             data,
             class_names,
             seed,
@@ -196,7 +195,9 @@ def run_dataset(label, data, class_names, args) -> dict:
         for seed in args.seeds
     ]
     print(f"== {label}: {len(jobs)} protocol runs, {args.jobs} at a time")
-    runs = M.run_parallel(protocols_job, jobs, n_jobs=args.jobs)
+    runs = M.run_parallel(
+        protocols_job, jobs, n_jobs=args.jobs, store=C.job_store(args, NAME)
+    )
     per_gen: dict[str, list] = {n: [] for n in names}
     for (name, *_), run in zip(jobs, runs):
         per_gen[name].append(run)
@@ -405,8 +406,21 @@ def markdown(rep: dict) -> str:
 
 def main(argv=None) -> dict:
     parser = C.make_parser(__doc__, SEEDS)
+    parser.add_argument(
+        "--generators",
+        default=None,
+        help="comma-separated generators of the budget (default: all); a subset "
+        "writes table1_protocols_<a>-<b>.{json,md}",
+    )
     args = C.finish_args(parser.parse_args(argv))
-    report = C.Report(NAME, args, argv)
+    found, _ = M.generator_classes(args.budget)
+    if args.generators is not None:
+        args.generators = [g for g in args.generators.split(",") if g]
+        unknown = sorted(set(args.generators) - set(found))
+        if unknown or not args.generators:
+            parser.error(f"--generators: unknown {unknown}; choose from {list(found)}")
+    name = NAME if args.generators is None else f"{NAME}_{'-'.join(args.generators)}"
+    report = C.Report(name, args, argv, script=NAME)
     report["classifier"] = M.classifier_settings(args.budget)
     n_syn = N_SYNTHETIC[args.budget]
     report["n_synthetic"] = (
@@ -414,8 +428,9 @@ def main(argv=None) -> dict:
         if n_syn is None
         else f"{n_syn} beats in the class proportions of the real training split"
     ) + "; TSTR-balanced: as many beats, the same number per class"
-    found, _ = M.generator_classes(args.budget)
-    report["generator_settings"] = M.generator_settings(args.budget, found)
+    report["generator_settings"] = M.generator_settings(
+        args.budget, [n for n in found if not args.generators or n in args.generators]
+    )
     results = {}
     X, y, X_test, y_test, source = C.load_intra(args)
     mit = run_dataset("MIT", (X, y, X_test, y_test), C.CLASS_NAMES, args)
@@ -436,6 +451,14 @@ def main(argv=None) -> dict:
             "class_names": list(names),
         } | res
     report["results"] = results
+    report["resumed_jobs"] = C.count_resumed(
+        [
+            r
+            for res in results.values()
+            for g in res.get("generators", {}).values()
+            for r in g["per_seed"]
+        ]
+    )
     report["goals"] = goals(results["MIT"]) if args.budget != "smoke" else {}
     return report.write(markdown)
 
