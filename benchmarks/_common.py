@@ -127,6 +127,39 @@ def job_store(args: argparse.Namespace, script: str) -> Path | None:
     return Path(args.cache_dir) / "jobs" / script
 
 
+def add_generators_option(parser: argparse.ArgumentParser, script: str) -> None:
+    """``--generators a,b``: run a subset of the budget's generators."""
+    parser.add_argument(
+        "--generators",
+        default=None,
+        help="comma-separated generators of the budget (default: all); a subset "
+        f"writes {script}_<a>-<b>.{{json,md}}",
+    )
+
+
+def chosen_generators(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, found: Sequence[str]
+) -> list[str]:
+    """The generators of ``found`` that ``--generators`` names (all by default).
+
+    An unknown or empty choice is a usage error (exit 2) that lists ``found``.
+    """
+    if args.generators is None:
+        return list(found)
+    chosen = [g for g in args.generators.split(",") if g]
+    unknown = sorted(set(chosen) - set(found))
+    if unknown or not chosen:
+        parser.error(f"--generators: unknown {unknown}; choose from {list(found)}")
+    return [g for g in found if g in chosen]
+
+
+def subset_name(script: str, args: argparse.Namespace) -> str:
+    """``script``, or ``script_<a>-<b>`` when ``--generators`` chose a subset."""
+    if args.generators is None:
+        return script
+    return f"{script}_{'-'.join(g for g in args.generators.split(',') if g)}"
+
+
 def parse_seeds(text: str) -> list[int]:
     """``"0,1,2"`` -> ``[0, 1, 2]``."""
     try:

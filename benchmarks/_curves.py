@@ -244,6 +244,7 @@ def run_curves(
     n_pretrain: int,
     head: str,
     infos_by_seed: dict[int, dict[str, dict]] | None = None,
+    store=None,
 ) -> dict:
     """Real-only and per-generator curves over the seeds, ``args.jobs`` at a time.
 
@@ -254,6 +255,9 @@ def run_curves(
         seed unless ``infos_by_seed`` has the seed.
     infos_by_seed : dict or None
         ``{seed: {generator: info}}``: a generator fitted per seed.
+    store : path or None
+        Where each finished curve is kept (``--resume``, see
+        :func:`_models.run_parallel`).
 
     Returns
     -------
@@ -278,12 +282,19 @@ def run_curves(
     # The first generator's jobs also train the real-only models that do not
     # depend on the generator (same subsets, same seeds); the others skip them.
     jobs = [
-        (by_seed.get(seed, infos)[name], data, names, seed, i == 0, settings)
+        (
+            M.loadable_info(by_seed.get(seed, infos)[name]),
+            data,
+            names,
+            seed,
+            i == 0,
+            settings,
+        )
         for i, name in enumerate(infos)
         for seed in args.seeds
     ]
     print(f"   {len(jobs)} learning curves, {args.jobs} at a time")
-    runs = M.run_parallel(curve_job, jobs, n_jobs=args.jobs)
+    runs = M.run_parallel(curve_job, jobs, n_jobs=args.jobs, store=store)
     rows = [r["rows"] for r in runs]
     out: dict[str, Any] = {
         "real": summarise(rows, "real", names),

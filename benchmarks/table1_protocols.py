@@ -64,6 +64,7 @@ ROWS = (*PROTOCOLS, BALANCED)
 #: Synthetic training beats (class proportions of the real training split);
 #: None: one per real training beat.
 N_SYNTHETIC = {"smoke": 400, "quick": 20_000, "standard": None, "full": None}
+PTB_CLASSES = ("healthy", "MI")
 METRICS = ("accuracy", "precision_macro", "recall_macro", "f1_macro")
 GOALS = {"trtr_accuracy": 0.985, "trtr_f1_macro": 0.93, "tstr_accuracy": 0.90}
 #: Issue 14's goals for the standard budget.
@@ -168,11 +169,10 @@ def summarise(runs: list[dict], class_names) -> dict:
     return out
 
 
-def run_dataset(label, data, class_names, args) -> dict:
-    """Fit the generators on one training split and run every protocol."""
+def run_dataset(label, data, class_names, args, names) -> dict:
+    """Fit the generators ``names`` on one training split and run every protocol."""
     X_train, y_train, X_test, y_test = data
-    found, missing = M.generator_classes(args.budget)
-    names = [n for n in found if args.generators is None or n in args.generators]
+    _, missing = M.generator_classes(args.budget)
     gen_seeds = {s: M.generator_seed(args.budget, s) for s in args.seeds}
     fitted_seeds = sorted(set(gen_seeds.values()))
     print(f"\n== {label}: fitting {names} (seeds {fitted_seeds}) on {len(y_train)}")
@@ -406,21 +406,11 @@ def markdown(rep: dict) -> str:
 
 def main(argv=None) -> dict:
     parser = C.make_parser(__doc__, SEEDS)
-    parser.add_argument(
-        "--generators",
-        default=None,
-        help="comma-separated generators of the budget (default: all); a subset "
-        "writes table1_protocols_<a>-<b>.{json,md}",
-    )
+    C.add_generators_option(parser, NAME)
     args = C.finish_args(parser.parse_args(argv))
     found, _ = M.generator_classes(args.budget)
-    if args.generators is not None:
-        args.generators = [g for g in args.generators.split(",") if g]
-        unknown = sorted(set(args.generators) - set(found))
-        if unknown or not args.generators:
-            parser.error(f"--generators: unknown {unknown}; choose from {list(found)}")
-    name = NAME if args.generators is None else f"{NAME}_{'-'.join(args.generators)}"
-    report = C.Report(name, args, argv, script=NAME)
+    names = C.chosen_generators(parser, args, found)
+    report = C.Report(C.subset_name(NAME, args), args, argv, script=NAME)
     report["classifier"] = M.classifier_settings(args.budget)
     n_syn = N_SYNTHETIC[args.budget]
     report["n_synthetic"] = (
@@ -428,12 +418,10 @@ def main(argv=None) -> dict:
         if n_syn is None
         else f"{n_syn} beats in the class proportions of the real training split"
     ) + "; TSTR-balanced: as many beats, the same number per class"
-    report["generator_settings"] = M.generator_settings(
-        args.budget, [n for n in found if not args.generators or n in args.generators]
-    )
+    report["generator_settings"] = M.generator_settings(args.budget, names)
     results = {}
     X, y, X_test, y_test, source = C.load_intra(args)
-    mit = run_dataset("MIT", (X, y, X_test, y_test), C.CLASS_NAMES, args)
+    mit = run_dataset("MIT", (X, y, X_test, y_test), C.CLASS_NAMES, args, names)
     results["MIT"] = {"source": source, "class_names": list(C.CLASS_NAMES)} | mit
     ptb, status = C.load_ptb_if_present(args)
     if ptb is None:
@@ -443,12 +431,11 @@ def main(argv=None) -> dict:
             ptb.groups, ptb.target, test_size=0.2, need=(0, 1)
         )
         data = (ptb.data[tr], ptb.target[tr], ptb.data[te], ptb.target[te])
-        names = ("healthy", "MI")
-        res = run_dataset("PTB", data, names, args)
+        res = run_dataset("PTB", data, PTB_CLASSES, args, names)
         results["PTB"] = {
             "source": f"{status}; 80/20 split by patient "
             f"(GroupShuffleSplit random_state={split_seed})",
-            "class_names": list(names),
+            "class_names": list(PTB_CLASSES),
         } | res
     report["results"] = results
     report["resumed_jobs"] = C.count_resumed(

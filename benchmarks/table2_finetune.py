@@ -25,6 +25,9 @@ protocol, not a like-for-like comparison at equal real data.
 Usage::
 
     python benchmarks/table2_finetune.py --budget quick
+    # one generator, its finished (generator, seed) curves kept on disk
+    python benchmarks/table2_finetune.py --budget standard \
+        --generators DiffusionSampler+filter --resume
 
 Paper (1-block network, TTS-CGAN data), accuracy synthetic/real: .9760/.9664
 at 0.2 ... .9799/.9751 at 1.0; macro recall .8651/.7700 ... .8168/.7920.
@@ -68,24 +71,24 @@ def markdown(rep: dict) -> str:
 
 def main(argv=None) -> dict:
     parser = C.make_parser(__doc__, SEEDS)
+    C.add_generators_option(parser, NAME)
     args = C.finish_args(parser.parse_args(argv))
-    report = C.Report(NAME, args, argv)
+    found, missing = M.generator_classes(args.budget)
+    names = C.chosen_generators(parser, args, found)
+    report = C.Report(C.subset_name(NAME, args), args, argv, script=NAME)
     report["classifier"] = M.classifier_settings(args.budget)
     report["epochs"] = EPOCHS[args.budget]
     report["n_pretrain"] = N_PRETRAIN[args.budget]
     report["fractions"] = list(_curves.FRACTIONS)
-    found, missing = M.generator_classes(args.budget)
-    report["generator_settings"] = M.generator_settings(args.budget, found)
+    report["generator_settings"] = M.generator_settings(args.budget, names)
     report["generators_missing"] = missing
     X, y, X_test, y_test, source = C.load_intra(args)
-    by_seed: dict[int, dict] = {}
-    fitted: dict[int, dict] = {}
-    for seed in args.seeds:
-        gs = M.generator_seed(args.budget, seed)
-        if gs not in fitted:
-            print(f"== fitting {list(found)} (seed {gs}) on {len(y)} training beats")
-            fitted[gs] = M.fit_generators(list(found), X, y, args=args, seed=gs)
-        by_seed[seed] = fitted[gs]
+    gen_seeds = {s: M.generator_seed(args.budget, s) for s in args.seeds}
+    fitted_seeds = sorted(set(gen_seeds.values()))
+    print(f"== fitting {names} (seeds {fitted_seeds}) on {len(y)} training beats")
+    grid = M.fit_generator_grid(names, fitted_seeds, X, y, args=args)
+    fitted = {gs: {n: grid[n, gs] for n in names} for gs in fitted_seeds}
+    by_seed = {seed: fitted[gs] for seed, gs in gen_seeds.items()}
     infos = by_seed[args.seeds[0]]
     curves = _curves.run_curves(
         infos,
@@ -96,6 +99,7 @@ def main(argv=None) -> dict:
         n_pretrain=N_PRETRAIN[args.budget],
         head="keep",
         infos_by_seed=by_seed,
+        store=C.job_store(args, NAME),
     )
     report["results"] = {
         "source": source,
@@ -107,6 +111,7 @@ def main(argv=None) -> dict:
         },
         "curves": curves,
     }
+    report["resumed_jobs"] = C.count_resumed(curves["runs"])
     report["goals"] = _curves.pretraining_goal(curves)
     return report.write(markdown)
 
