@@ -29,6 +29,9 @@ Usage::
     python benchmarks/run_standard.py                 # everything, ~1-2 days
     python benchmarks/run_standard.py --only table1_protocols oversampling
     python benchmarks/run_standard.py --budget smoke --out /tmp/smoke
+    # stopped? the same command with --resume: the steps that keep their
+    # finished jobs (RESUMABLE) run only the rest, stopped fits go on
+    python benchmarks/run_standard.py --resume
 """
 
 from __future__ import annotations
@@ -73,6 +76,10 @@ HOURS = {
 }
 
 
+#: Steps whose scripts keep each finished job with ``--resume``.
+RESUMABLE = ("oversampling", "table1_protocols", "table2_finetune")
+
+
 def step_command(step: str, args: argparse.Namespace) -> list[str]:
     """The command line of one benchmark script."""
     script = Path(__file__).resolve().parent / f"{step}.py"
@@ -84,6 +91,8 @@ def step_command(step: str, args: argparse.Namespace) -> list[str]:
         cmd += ["--cache-dir", str(args.cache_dir)]
     if args.allow_uncommitted:
         cmd.append("--allow-uncommitted")
+    if args.resume and step in RESUMABLE:
+        cmd.append("--resume")
     return cmd
 
 

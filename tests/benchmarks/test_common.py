@@ -161,3 +161,13 @@ def test_paired_scores_pair_runs_by_arm_and_seed_and_tabulate():
     assert diffs["F1"]["seeds"] == [0, 1, 2]
     table = C.diff_table("pair", {"a - b": diffs}, ["F1"])
     assert table[0] == "| pair | F1 |" and table[2].startswith("| a - b | +0.100")
+
+
+def test_run_standard_forwards_resume_to_the_steps_that_keep_jobs():
+    import run_standard
+
+    plan = run_standard.main(["--dry-run", "--resume"])["plan"]
+    commands = {step: cmd for step, cmd in plan if cmd is not None}
+    for step, cmd in commands.items():
+        assert ("--resume" in cmd) == (step in run_standard.RESUMABLE), step
+    assert set(run_standard.RESUMABLE) <= set(commands)
