@@ -140,6 +140,8 @@ NO_SMOKE = {
 NOT_RUNS = {
     "interpatient_paired": "pairs two results files of interpatient.py; "
     "tests/benchmarks/test_interpatient_paired.py",
+    "oversampling_combine": "combines two results files of oversampling.py; "
+    "tests/benchmarks/test_oversampling_combine.py",
 }
 
 
