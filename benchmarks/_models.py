@@ -290,6 +290,9 @@ GENERATOR_BUDGETS: dict[str, dict[str, Any]] = {
     # training rates of results/speed.md (CGAN 1,684, TTS-CGAN 1,938, DiffWave
     # 1,010 beats/s) times ~1.5 for the second thread, on 35,085 beats (20,000
     # N and every S, V, F, Q beat); the fit time measured is in the results.
+    # Measured for DiffWave at f63466b (three fits at once on the 2-core CPU,
+    # one thread each): ~90 CPU-s per epoch, so ~2.5 CPU-hours per fit, 2.6x
+    # the estimate (speed.md's rate comes from a lone short fit).
     # Seeded: the generator of seed s has random_state s.
     "standard": {
         "preset": "cpu",
