@@ -551,8 +551,6 @@ class Report:
         dict
             The report.
         """
-        from ecgaug._utils import atomic_path
-
         if not getattr(self.args, "is_main_process", True):
             return self.data  # accelerate launch: the main process writes
         self.data["wall_time_s"] = round(time.perf_counter() - self.start, 1)
@@ -560,13 +558,43 @@ class Report:
         self.data["git"] = merge_git(self.data["git"], git_info())
         text = markdown(self.data)
         out = Path(self.args.out)
-        with atomic_path(out / f"{self.name}.json") as tmp:
-            tmp.write_text(json.dumps(self.data, indent=2, default=_json) + "\n")
-        with atomic_path(out / f"{self.name}.md") as tmp:
-            tmp.write_text(text)
+        write_results(out, self.name, self.data, text)
         print("\n" + text)
         print(f"wrote {out / self.name}.json and .md")
         return self.data
+
+
+def write_results(out: Path, name: str, data: dict, text: str) -> None:
+    """``<out>/<name>.json`` (``data``) and ``<name>.md`` (``text``), atomically."""
+    from ecgaug._utils import atomic_path
+
+    with atomic_path(Path(out) / f"{name}.json") as tmp:
+        tmp.write_text(json.dumps(data, indent=2, default=_json) + "\n")
+    with atomic_path(Path(out) / f"{name}.md") as tmp:
+        tmp.write_text(text)
+
+
+def read_reports(parser: argparse.ArgumentParser, paths: Sequence[Path]) -> list[dict]:
+    """The results JSON files of earlier runs; an unreadable one is a usage error."""
+    reports = []
+    for path in paths:
+        try:
+            reports.append(json.loads(Path(path).read_text()))
+        except (OSError, ValueError) as exc:
+            parser.error(f"cannot read {path}: {exc}")
+    return reports
+
+
+def results_source(path: Path, report: dict) -> dict:
+    """Where a results file came from: its command, commit and date."""
+    git = report.get("git", {})
+    return {
+        "file": str(path),
+        "command": report.get("command"),
+        "commit": git.get("commit"),
+        "committed": git.get("committed"),
+        "date_utc": report.get("date_utc"),
+    }
 
 
 def header_markdown(rep: dict, title: str) -> list[str]:

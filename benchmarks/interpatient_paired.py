@@ -20,7 +20,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -56,17 +55,6 @@ def compare(a: dict, b: dict) -> dict[str, dict]:
     return out
 
 
-def source(path: Path, report: dict) -> dict:
-    git = report.get("git", {})
-    return {
-        "file": str(path),
-        "command": report.get("command"),
-        "commit": git.get("commit"),
-        "committed": git.get("committed"),
-        "date_utc": report.get("date_utc"),
-    }
-
-
 def markdown(rep: dict) -> str:
     a, b = rep["a"], rep["b"]
     lines = [
@@ -94,29 +82,19 @@ def main(argv=None) -> int:
     parser.add_argument("--name", required=True, help="output file name (no suffix)")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = parser.parse_args(argv)
-    from ecgaug._utils import atomic_path
-
-    reports = []
-    for path in (args.a, args.b):
-        try:
-            reports.append(json.loads(path.read_text()))
-        except (OSError, ValueError) as exc:
-            parser.error(f"cannot read {path}: {exc}")
+    reports = C.read_reports(parser, (args.a, args.b))
     argv = sys.argv[1:] if argv is None else list(argv)
     rep = {
         "benchmark": args.name,
         "command": " ".join(["python", "benchmarks/interpatient_paired.py", *argv]),
         "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "git": C.git_info(),
-        "a": source(args.a, reports[0]),
-        "b": source(args.b, reports[1]),
+        "a": C.results_source(args.a, reports[0]),
+        "b": C.results_source(args.b, reports[1]),
         "paired": compare(*reports),
     }
     text = markdown(rep)
-    with atomic_path(args.out / f"{args.name}.json") as tmp:
-        tmp.write_text(json.dumps(rep, indent=2) + "\n")
-    with atomic_path(args.out / f"{args.name}.md") as tmp:
-        tmp.write_text(text)
+    C.write_results(args.out, args.name, rep, text)
     print(text)
     return 0
 

@@ -26,7 +26,6 @@ e.g. with ``A.json`` the standard budget's
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -134,15 +133,12 @@ def combine(a: dict, b: dict) -> dict:
 
 
 def source(path: Path, report: dict) -> dict:
-    git, machine = report.get("git", {}), report.get("machine", {})
-    return {
-        "file": str(path),
-        "command": report.get("command"),
-        "commit": git.get("commit"),
-        "committed": git.get("committed"),
-        "date_utc": report.get("date_utc"),
+    """:func:`_common.results_source`, with the run's wall time and load."""
+    return C.results_source(path, report) | {
         "wall_time_s": report.get("wall_time_s"),
-        "load_avg_1min_at_start": machine.get("load_avg_1min_at_start"),
+        "load_avg_1min_at_start": report.get("machine", {}).get(
+            "load_avg_1min_at_start"
+        ),
     }
 
 
@@ -180,14 +176,7 @@ def main(argv=None) -> int:
     parser.add_argument("--name", required=True, help="output file name (no suffix)")
     parser.add_argument("--out", type=Path, default=C.RESULTS)
     args = parser.parse_args(argv)
-    from ecgaug._utils import atomic_path
-
-    reports = []
-    for path in (args.a, args.b):
-        try:
-            reports.append(json.loads(path.read_text()))
-        except (OSError, ValueError) as exc:
-            parser.error(f"cannot read {path}: {exc}")
+    reports = C.read_reports(parser, (args.a, args.b))
     try:
         rep = combine(*reports)
     except ValueError as exc:
@@ -201,10 +190,7 @@ def main(argv=None) -> int:
     rep["combine_date_utc"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     rep["sources"] = {"a": source(args.a, reports[0]), "b": source(args.b, reports[1])}
     text = markdown(rep)
-    with atomic_path(args.out / f"{args.name}.json") as tmp:
-        tmp.write_text(json.dumps(rep, indent=2) + "\n")
-    with atomic_path(args.out / f"{args.name}.md") as tmp:
-        tmp.write_text(text)
+    C.write_results(args.out, args.name, rep, text)
     print(text)
     return 0
 
