@@ -33,6 +33,7 @@ Cache files are read with ``torch.load(weights_only=True)``
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import time
@@ -1013,8 +1014,13 @@ def _describe(value: Any) -> str:
     return repr(value)
 
 
+@functools.cache
 def _code_digest(func: Callable) -> str:
-    """Every ``.py`` of ``ecgaug/``, these two helper modules and ``func``'s file."""
+    """Every ``.py`` of ``ecgaug/``, these two helper modules and ``func``'s file.
+
+    Read once per function and process: the code a run executes is the code it
+    imported at its start, whatever happens on disk later.
+    """
     import sys
 
     import ecgaug
