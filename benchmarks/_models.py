@@ -47,6 +47,8 @@ from sklearn.base import BaseEstimator
 from skorch.callbacks import Callback
 from torch.utils.data import DataLoader, RandomSampler
 
+from ecgaug.callbacks import Callback as SamplerCallback
+
 #: The paper's three generators, in the order of the tables.
 GENERATORS = ("CGANSampler", "TTSCGANSampler", "DiffusionSampler")
 #: The seed of every generator fit of a budget whose generators are not
@@ -699,14 +701,14 @@ def _fit_in_parts(sampler, X, y, partial: Path | None):
     return fitted, before + time.perf_counter() - start, done
 
 
-class _PartialSave:
-    """Save the sampler and its fit time so far every :data:`PARTIAL_EVERY` epochs."""
+class _PartialSave(SamplerCallback):
+    """Save the sampler and its fit time so far every :data:`PARTIAL_EVERY` epochs.
+
+    Nothing at the end of training: the finished sampler goes to the cache.
+    """
 
     def __init__(self, path: Path, before: float) -> None:
         self.path, self.before = path, before
-
-    def on_train_begin(self, sampler) -> None:
-        pass
 
     def on_epoch_end(self, sampler, logs: dict[str, Any]) -> None:
         from ecgaug._utils import atomic_path
@@ -719,9 +721,6 @@ class _PartialSave:
         fit_time = self.before + logs["time"]
         with atomic_path(self.path.with_suffix(".json")) as tmp:
             tmp.write_text(json.dumps({"fit_time_s": fit_time, "epoch": logs["epoch"]}))
-
-    def on_train_end(self, sampler) -> None:
-        pass  # the finished sampler goes to the cache
 
 
 def _spread(sampler) -> dict:
