@@ -289,22 +289,23 @@ GENERATOR_BUDGETS: dict[str, dict[str, Any]] = {
             "DiffusionSampler": {"n_epochs": 6},
         },
     },
-    # ~30-60 min per fit with 2 torch threads: epochs from the 1-thread
-    # training rates of results/speed.md (CGAN 1,684, TTS-CGAN 1,938, DiffWave
-    # 1,010 beats/s) times ~1.5 for the second thread, on 35,085 beats (20,000
-    # N and every S, V, F, Q beat); the fit time measured is in the results.
-    # Measured for DiffWave at f63466b (three fits at once on the 2-core CPU,
-    # one thread each): ~90 CPU-s per epoch, so ~2.5 CPU-hours per fit, 2.6x
-    # the estimate (speed.md's rate comes from a lone short fit).
+    # Epochs from DiffWave's measured fit rate at f63466b (three fits at once
+    # on the 2-core CPU, one thread each): ~85-90 CPU-s per epoch on 35,085
+    # beats (20,000 N and every S, V, F, Q beat), 2.5x the estimate from
+    # results/speed.md's lone short fit. 100 epochs took ~2.5 CPU-hours per
+    # fit, so three seeds plus their pipelines outlasted a working session;
+    # 30 epochs is ~45 CPU-minutes per fit (~25 min on both cores). CGAN and
+    # TTS-CGAN are scaled down by the same factor (not measured at this size).
+    # The fit time measured is in the results.
     # Seeded: the generator of seed s has random_state s.
     "standard": {
         "preset": "cpu",
         "max_per_class": 20_000,
         "seeded": True,
         "overrides": {
-            "CGANSampler": {"n_epochs": 160},
-            "TTSCGANSampler": {"n_epochs": 180},
-            "DiffusionSampler": {"n_epochs": 100},
+            "CGANSampler": {"n_epochs": 64},
+            "TTSCGANSampler": {"n_epochs": 72},
+            "DiffusionSampler": {"n_epochs": 30},
         },
         # Further methods: a generator with extra parameters (applied only
         # when the sampler has them in this build; else listed as missing).
