@@ -51,6 +51,16 @@ from ecgaug.callbacks import Callback as SamplerCallback
 
 #: The paper's three generators, in the order of the tables.
 GENERATORS = ("CGANSampler", "TTSCGANSampler", "DiffusionSampler")
+#: Generators with extra parameters. A budget's ``variants`` adds some of them
+#: to its tables' methods; :func:`make_generator` makes any of them at any
+#: budget (``filter_throughput.py`` measures the filtered one at every budget).
+VARIANTS = {
+    # judge-filtered sampling (issue 14)
+    "DiffusionSampler+filter": {
+        "base": "DiffusionSampler",
+        "params": {"filter_threshold": 0.5},
+    },
+}
 #: The seed of every generator fit of a budget whose generators are not
 #: ``seeded`` (smoke, quick, full), so that the scripts share fitted generators.
 GENERATOR_SEED = 0
@@ -309,12 +319,7 @@ GENERATOR_BUDGETS: dict[str, dict[str, Any]] = {
         },
         # Further methods: a generator with extra parameters (applied only
         # when the sampler has them in this build; else listed as missing).
-        "variants": {
-            "DiffusionSampler+filter": {
-                "base": "DiffusionSampler",
-                "params": {"filter_threshold": 0.5},
-            },
-        },
+        "variants": {"DiffusionSampler+filter": VARIANTS["DiffusionSampler+filter"]},
     },
     "full": {"preset": "paper", "max_per_class": None, "overrides": {}},
 }
@@ -332,6 +337,12 @@ def generator_seed(budget: str, seed: int) -> int:
 
 def _variants(budget: str | None) -> dict[str, dict]:
     return {} if budget is None else GENERATOR_BUDGETS[budget].get("variants", {})
+
+
+def _variant(budget: str, name: str) -> dict:
+    """The base class and extra parameters of the generator ``name``."""
+    found = _variants(budget).get(name) or VARIANTS.get(name)
+    return found or {"base": name, "params": {}}
 
 
 def generator_classes(
@@ -375,11 +386,13 @@ def make_generator(
 ):
     """A generator with the budget's preset, overrides and seed (not fitted)."""
     found, missing = generator_classes(budget)
+    variant = _variant(budget, name)
+    if name not in found and name in VARIANTS and variant["base"] in found:
+        found[name] = found[variant["base"]]  # a variant this budget does not list
     if name not in found:
         raise ValueError(f"{name}: {missing.get(name, 'unknown generator')}")
     cls = found[name]
     spec = GENERATOR_BUDGETS[budget]
-    variant = _variants(budget).get(name, {"base": name, "params": {}})
     sampler = cls(preset=spec["preset"], random_state=int(seed), device=device)
     known = sampler.get_params(deep=False)
     overrides = spec["overrides"].get(variant["base"], {}) | variant["params"]
@@ -392,7 +405,7 @@ def generator_settings(budget: str, names: Iterable[str]) -> dict[str, Any]:
     out = {}
     for name in names:
         sampler = make_generator(name, budget)
-        variant = _variants(budget).get(name, {"base": name, "params": {}})
+        variant = _variant(budget, name)
         known = sampler.get_params(deep=False)
         overrides = spec["overrides"].get(variant["base"], {}) | variant["params"]
         out[name] = {

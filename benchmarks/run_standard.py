@@ -11,9 +11,11 @@ in a night or two. Its steps, in the order they run:
    each, into the generator cache (``$ECGAUG_CACHE/benchmarks``): the tables
    below load them instead of fitting again;
 3. ``table1_protocols``, 4. ``table2_finetune``, 5. ``oversampling``,
-6. ``interpatient`` (DS1 -> DS2 on context windows and RR features; it fits
-   its own ``WithTabular`` generators), 7. ``quality_report``, 8.
-   ``table4_cross_task``, 9. ``table3_finetune_ptb``: each as
+6. ``filter_throughput`` (judge-filtered against unfiltered sampling of the
+   cached diffusion generators), 7. ``interpatient`` (DS1 -> DS2 on context
+   windows and RR features; it fits its own ``WithTabular`` generators), 8.
+   ``quality_report``, 9. ``table4_cross_task``, 10. ``table3_finetune_ptb``:
+   each as
    ``python benchmarks/<name>.py --budget standard``, in a child process,
    its results in ``--out``.
 
@@ -53,6 +55,7 @@ STEPS = (
     "table1_protocols",
     "table2_finetune",
     "oversampling",
+    "filter_throughput",
     "interpatient",
     "quality_report",
     "table4_cross_task",
@@ -67,6 +70,8 @@ HOURS = {
     "table1_protocols": 6.0,
     "table2_finetune": 4.0,
     "oversampling": 8.0,
+    # three cached generators, 2,000 beats each way three times
+    "filter_throughput": 0.2,
     # 25 classifier fits of ~8 min two at a time (measured: the no-resampling,
     # class-weight and SMOTE arms), two generators ~50 min each, sampling
     "interpatient": 4.5,

@@ -1,5 +1,5 @@
 """benchmarks/_models.py: refitting a generator that ended collapsed or noisy;
-keeping each finished job of a long run (``--resume``)."""
+keeping each finished job of a long run (``--resume``); generator variants."""
 
 from __future__ import annotations
 
@@ -25,6 +25,20 @@ def fake_fits(spreads: dict[int, dict[str, float]], calls: list):
         return f"sampler-{seed}", info | {"spread_by_class": spreads[seed]}
 
     return fit_or_load
+
+
+def test_a_variant_is_made_at_a_budget_that_does_not_list_it():
+    name = "DiffusionSampler+filter"
+    found, _ = M.generator_classes("smoke")
+    assert name not in found  # not among the smoke tables' methods
+    sampler = M.make_generator(name, "smoke", seed=3)
+    assert sampler.filter_threshold == M.VARIANTS[name]["params"]["filter_threshold"]
+    assert sampler.n_layers == 2 and sampler.random_state == 3  # smoke's overrides
+    settings = M.generator_settings("smoke", [name])[name]
+    assert settings["class"] == "DiffusionSampler"
+    assert settings["overrides"]["filter_threshold"] == 0.5
+    with pytest.raises(ValueError, match="NoSuchSampler"):
+        M.make_generator("NoSuchSampler", "smoke")
 
 
 def test_a_collapsed_fit_is_refitted_with_a_far_seed(monkeypatch):

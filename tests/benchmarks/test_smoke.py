@@ -73,6 +73,8 @@ SCRIPTS["class_mix"] = _mine("class_mix")
 SCRIPTS["class_mix"]["keys"] = (*HEADER, "seeds", "malloc", "results", "summary")
 SCRIPTS["interpatient"] = _mine("interpatient")
 SCRIPTS["interpatient"]["keys"] = (*HEADER, "seeds", "malloc", "results", "goals")
+SCRIPTS["filter_throughput"] = _mine("filter_throughput")
+SCRIPTS["filter_throughput"]["keys"] = (*HEADER, "seeds", "malloc", "results", "goals")
 SCRIPTS["demo_search"] = _mine("demo_search")
 SCRIPTS["demo_search"]["keys"] = (*HEADER, "seeds", "malloc", "fits", "results")
 # Scripts with their own conventions (``--out`` is the path of the results
