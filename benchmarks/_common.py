@@ -120,11 +120,13 @@ def default_cache_dir() -> Path:
 def job_store(args: argparse.Namespace, script: str) -> Path | None:
     """The folder of ``script``'s finished jobs with ``--resume``, else None.
 
-    See :func:`_models.run_parallel`.
+    ``<--job-store>/<script>``, by default ``<cache-dir>/jobs/<script>``. See
+    :func:`_models.run_parallel`.
     """
     if not getattr(args, "resume", False):
         return None
-    return Path(args.cache_dir) / "jobs" / script
+    store = getattr(args, "job_store", None) or Path(args.cache_dir) / "jobs"
+    return Path(store) / script
 
 
 def add_generators_option(parser: argparse.ArgumentParser, script: str) -> None:
@@ -190,7 +192,7 @@ def make_parser(doc: str, seeds: dict[str, Sequence[int]]) -> argparse.ArgumentP
     argparse.ArgumentParser
         With ``--budget``, ``--data-home``, ``--seeds``, ``--out``,
         ``--threads``, ``--jobs``, ``--device``, ``--cache-dir``, ``--no-cache``,
-        ``--resume``, ``--accelerate``, ``--allow-uncommitted``.
+        ``--resume``, ``--job-store``, ``--accelerate``, ``--allow-uncommitted``.
     """
     parser = argparse.ArgumentParser(
         description=doc.strip().splitlines()[0],
@@ -244,6 +246,15 @@ def make_parser(doc: str, seeds: dict[str, Sequence[int]]) -> argparse.ArgumentP
         help="keep each finished job's result in <cache-dir>/jobs/<script> and "
         "reuse it when the same job (same code, data and options) runs again: a "
         "long run stopped part way loses only its unfinished jobs",
+    )
+    parser.add_argument(
+        "--job-store",
+        type=Path,
+        default=None,
+        help="with --resume, the folder of the finished jobs (default "
+        "<cache-dir>/jobs). benchmarks/results/jobs keeps them in the repository: "
+        "committed, they let a run on another machine (the same code, data and "
+        "options) take up where this one stopped",
     )
     parser.add_argument(
         "--accelerate",

@@ -999,6 +999,7 @@ _RESULT_FREE_OPTIONS = (
     "out",
     "jobs",
     "resume",
+    "job_store",
     "seeds",
     "methods",
     "settings",

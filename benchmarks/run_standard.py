@@ -98,6 +98,8 @@ def step_command(step: str, args: argparse.Namespace) -> list[str]:
         cmd.append("--allow-uncommitted")
     if args.resume and step in RESUMABLE:
         cmd.append("--resume")
+        if args.job_store is not None:
+            cmd += ["--job-store", str(args.job_store)]
     return cmd
 
 

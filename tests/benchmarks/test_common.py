@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -166,8 +167,18 @@ def test_paired_scores_pair_runs_by_arm_and_seed_and_tabulate():
 def test_run_standard_forwards_resume_to_the_steps_that_keep_jobs():
     import run_standard
 
-    plan = run_standard.main(["--dry-run", "--resume"])["plan"]
+    plan = run_standard.main(["--dry-run", "--resume", "--job-store", "js"])["plan"]
     commands = {step: cmd for step, cmd in plan if cmd is not None}
     for step, cmd in commands.items():
         assert ("--resume" in cmd) == (step in run_standard.RESUMABLE), step
+        assert ("--job-store" in cmd) == (step in run_standard.RESUMABLE), step
     assert set(run_standard.RESUMABLE) <= set(commands)
+
+
+def test_the_job_store_is_in_the_cache_unless_named(tmp_path):
+    args = argparse.Namespace(resume=True, cache_dir=tmp_path / "c", job_store=None)
+    assert C.job_store(args, "table1") == tmp_path / "c" / "jobs" / "table1"
+    args.job_store = tmp_path / "kept"
+    assert C.job_store(args, "table1") == tmp_path / "kept" / "table1"
+    args.resume = False
+    assert C.job_store(args, "table1") is None

@@ -129,7 +129,9 @@ def test_a_job_with_other_arguments_runs_again(tmp_path):
 def test_options_that_only_choose_jobs_do_not_change_the_key():
     base = {"budget": "smoke", "threads": 1}
     a = argparse.Namespace(**base, out="a", jobs=1, seeds=[0], methods=None)
-    b = argparse.Namespace(**base, out="b", jobs=2, seeds=[0, 1], methods="none")
+    b = argparse.Namespace(
+        **base, out="b", jobs=2, seeds=[0, 1], methods="none", job_store=Path("js")
+    )
     c = argparse.Namespace(**{**base, "threads": 2}, out="a", jobs=1)
     assert M.job_key(square_job, (1, a)) == M.job_key(square_job, (1, b))
     assert M.job_key(square_job, (1, a)) != M.job_key(square_job, (1, c))

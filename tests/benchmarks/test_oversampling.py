@@ -74,3 +74,23 @@ def test_resume_reads_the_finished_pipelines(tmp_path):
     assert all("resumed_from" in r for r in runs[1])
     markdown = (tmp_path / "second" / f"{results}.md").read_text()
     assert "2 of 2 jobs read from the job store" in markdown
+
+
+def test_a_named_job_store_outlives_the_cache(tmp_path):
+    """A run in pieces, on machines that lose their cache between pieces."""
+    import shutil
+
+    cache, store = tmp_path / "cache", tmp_path / "jobs"
+    options = ["--budget", "smoke", "--settings", "intra-patient", "--resume"]
+    options += ["--cache-dir", str(cache), "--job-store", str(store)]
+    reports = []
+    for methods in ("none", "none,class_weight"):
+        out = tmp_path / methods
+        run = run_script(
+            "oversampling", *options, "--methods", methods, "--out", str(out)
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        reports.append(json.loads(next(out.glob("oversampling_*.json")).read_text()))
+        shutil.rmtree(cache, ignore_errors=True)  # a reset machine: no cache
+    assert reports[0]["resumed_jobs"] == [0, 2] and reports[1]["resumed_jobs"] == [2, 4]
+    assert len(list((store / "oversampling").glob("*.json"))) == 4
