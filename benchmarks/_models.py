@@ -303,10 +303,11 @@ GENERATOR_BUDGETS: dict[str, dict[str, Any]] = {
     # on the 2-core CPU, one thread each): ~85-90 CPU-s per epoch on 35,085
     # beats (20,000 N and every S, V, F, Q beat), 2.5x the estimate from
     # results/speed.md's lone short fit. 100 epochs took ~2.5 CPU-hours per
-    # fit, so three seeds plus their pipelines outlasted a working session;
-    # 30 epochs is ~45 CPU-minutes per fit (~25 min on both cores). CGAN and
-    # TTS-CGAN are scaled down by the same factor (not measured at this size).
-    # The fit time measured is in the results.
+    # fit, so three seeds plus their pipelines outlasted a working session.
+    # 30 epochs, measured at bf5e688: 2,350 s per fit with the three seeds
+    # fitted at once on the 2 cores, one thread each (~78 s of wall time per
+    # epoch for the three). CGAN and TTS-CGAN are scaled down by the same
+    # factor (not measured at this size). The fit time is in the results.
     # Seeded: the generator of seed s has random_state s.
     "standard": {
         "preset": "cpu",
