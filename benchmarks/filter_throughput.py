@@ -132,17 +132,15 @@ def main(argv=None) -> dict:
     report["generator_settings"] = M.generator_settings(args.budget, [GENERATOR])
     X, y, _, _, source = C.load_intra(args)
     results = {"source": source, "n_per_class": n_per_class, "seeds": {}}
-    for seed in args.seeds:
-        sampler, info = M.fit_generator(
-            GENERATOR,
-            X,
-            y,
-            budget=args.budget,
-            device=args.device,
-            cache_dir=args.cache_dir,
-            seed=M.generator_seed(args.budget, seed),
-        )
+    gen_seeds = {s: M.generator_seed(args.budget, s) for s in args.seeds}
+    # fitted (or read from the cache) --jobs at a time, then timed one by one
+    infos = M.fit_generator_grid(
+        [GENERATOR], sorted(set(gen_seeds.values())), X, y, args=args
+    )
+    for seed, gs in gen_seeds.items():
+        info = infos[GENERATOR, gs]
         print(f"seed {seed}: {'cached' if info['cached'] else 'fitted'}, measuring")
+        sampler = M.load_fitted(info, device=args.device)
         results["seeds"][str(seed)] = measure(sampler, n_per_class) | {
             "generator": M.public_info(info)
         }
