@@ -299,15 +299,12 @@ GENERATOR_BUDGETS: dict[str, dict[str, Any]] = {
             "DiffusionSampler": {"n_epochs": 6},
         },
     },
-    # Epochs from DiffWave's measured fit rate at f63466b (three fits at once
-    # on the 2-core CPU, one thread each): ~85-90 CPU-s per epoch on 35,085
-    # beats (20,000 N and every S, V, F, Q beat), 2.5x the estimate from
-    # results/speed.md's lone short fit. 100 epochs took ~2.5 CPU-hours per
-    # fit, so three seeds plus their pipelines outlasted a working session.
-    # 30 epochs, measured at bf5e688: 2,350 s per fit with the three seeds
-    # fitted at once on the 2 cores, one thread each (~78 s of wall time per
-    # epoch for the three). CGAN and TTS-CGAN are scaled down by the same
-    # factor (not measured at this size). The fit time is in the results.
+    # Epochs cut so that three seeds and their pipelines fit a working
+    # session (the machine and its cache do not outlive one): 100 DiffWave
+    # epochs took ~2.5 CPU-hours per fit (f63466b); 30 took 2,350 s per fit
+    # with the three seeds at once on the 2 cores, one thread each (bf5e688).
+    # CGAN and TTS-CGAN are cut by the same factor (not measured at this
+    # size), on 35,085 beats (20,000 N and every S, V, F, Q beat).
     # Seeded: the generator of seed s has random_state s.
     "standard": {
         "preset": "cpu",
