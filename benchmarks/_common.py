@@ -482,6 +482,7 @@ def machine_info(threads: int | None = None) -> dict[str, Any]:
     info: dict[str, Any] = {
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
+        "cpu_model": cpu_model(),
         "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
         "numpy": np.__version__,
@@ -499,6 +500,20 @@ def machine_info(threads: int | None = None) -> dict[str, Any]:
     with contextlib.suppress(OSError, AttributeError):
         info["load_avg_1min_at_start"] = round(os.getloadavg()[0], 2)
     return info
+
+
+def cpu_model() -> str | None:
+    """The CPU's model name (Linux ``/proc/cpuinfo``), else None.
+
+    Two x86-64 CPUs can run the same code through different kernels (oneDNN,
+    MKL): rounding differs, and over a training run the scores of the same
+    seed drift apart.
+    """
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return None
 
 
 def peak_rss_mib() -> float:
@@ -620,7 +635,8 @@ def header_markdown(rep: dict, title: str) -> list[str]:
         f"- command: `{rep['command']}`",
         f"- git: {git['commit']} (committed tree: {git.get('committed')}; "
         f"any change in the checkout: {git['dirty']})",
-        f"- machine: {m['platform']}, {m['processor']}, {m['cpu_count']} CPUs, "
+        f"- machine: {m['platform']}, {m.get('cpu_model') or m['processor']}, "
+        f"{m['cpu_count']} CPUs, "
         f"Python {m['python']}, torch {m['torch']} ({m['torch_threads']} "
         f"thread(s) per process, {rep['jobs']} process(es) at a time), "
         f"GPU: {m['gpu']}; load average at start {m.get('load_avg_1min_at_start')}",
