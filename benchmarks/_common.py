@@ -522,6 +522,19 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
 
 
+def timed_sample(sampler, labels, seed: int) -> tuple[Any, Any, float]:
+    """``(X, y, seconds)`` of ``sampler.sample`` drawing ``labels``.
+
+    Its warnings of a low acceptance rate are silenced: the scripts report
+    the rates in their tables.
+    """
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        X, y = sampler.sample(len(labels), y=labels, random_state=seed)
+    return X, y, time.perf_counter() - start
+
+
 class Report:
     """The header, results and files of one benchmark run.
 

@@ -384,36 +384,37 @@ def make_generator(
 ):
     """A generator with the budget's preset, overrides and seed (not fitted)."""
     found, missing = generator_classes(budget)
-    variant = _variant(budget, name)
-    if name not in found and name in VARIANTS and variant["base"] in found:
-        found[name] = found[variant["base"]]  # a variant this budget does not list
-    if name not in found:
+    base = _variant(budget, name)["base"]
+    # a variant of VARIANTS that this budget does not list is made all the same
+    cls = found.get(name) or (found.get(base) if name in VARIANTS else None)
+    if cls is None:
         raise ValueError(f"{name}: {missing.get(name, 'unknown generator')}")
-    cls = found[name]
     spec = GENERATOR_BUDGETS[budget]
     sampler = cls(preset=spec["preset"], random_state=int(seed), device=device)
+    return sampler.set_params(**_overrides(budget, name, sampler))
+
+
+def _overrides(budget: str, name: str, sampler) -> dict[str, Any]:
+    """The budget's overrides and the variant's parameters that ``sampler`` has."""
+    variant = _variant(budget, name)
     known = sampler.get_params(deep=False)
-    overrides = spec["overrides"].get(variant["base"], {}) | variant["params"]
-    return sampler.set_params(**{k: v for k, v in overrides.items() if k in known})
+    wanted = GENERATOR_BUDGETS[budget]["overrides"].get(variant["base"], {})
+    return {k: v for k, v in (wanted | variant["params"]).items() if k in known}
 
 
 def generator_settings(budget: str, names: Iterable[str]) -> dict[str, Any]:
     """The preset, cap, overrides and seeds of each generator, for the header."""
     spec = GENERATOR_BUDGETS[budget]
-    out = {}
-    for name in names:
-        sampler = make_generator(name, budget)
-        variant = _variant(budget, name)
-        known = sampler.get_params(deep=False)
-        overrides = spec["overrides"].get(variant["base"], {}) | variant["params"]
-        out[name] = {
-            "class": variant["base"],
+    return {
+        name: {
+            "class": _variant(budget, name)["base"],
             "preset": spec["preset"],
-            "overrides": {k: v for k, v in overrides.items() if k in known},
+            "overrides": _overrides(budget, name, make_generator(name, budget)),
             "max_training_beats_per_class": spec["max_per_class"],
             "random_state": "the run's seed" if spec.get("seeded") else GENERATOR_SEED,
         }
-    return out
+        for name in names
+    }
 
 
 def minority_targets(y, target: int | None, min_beats: int = 6) -> dict[int, int]:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import os
 import time
-import warnings
 
 import numpy as np
 from _common import (
@@ -40,6 +39,7 @@ from _common import (
     header_markdown,
     md_table,
     mean_sd,
+    timed_sample,
 )
 
 SEEDS = {"smoke": (0,), "quick": (0, 1), "full": (0, 1, 2)}
@@ -108,14 +108,6 @@ def evaluate(Xs, ys, judge, X_test, y_test) -> dict:
         "tstr_recall": {n: float(r) for n, r in zip(CLASS_NAMES, recall)},
         "tstr_macro_recall": float(np.mean(recall)),
     }
-
-
-def timed_sample(sampler, labels, seed: int):
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        Xs, ys = sampler.sample(len(labels), y=labels, random_state=seed)
-    return Xs, ys, time.perf_counter() - start
 
 
 def run_one(name: str, power: float, seed: int, data, settings, args) -> dict:

@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import statistics
 import sys
-import time
-import warnings
 
 import _common as C
 import _models as M
@@ -39,14 +37,10 @@ REPEATS = 3
 GOAL_RATIO = 0.5
 
 
-def timed_sample(sampler, labels: np.ndarray, threshold, seed: int) -> float:
+def seconds(sampler, labels: np.ndarray, threshold, seed: int) -> float:
     """Seconds to draw ``labels`` with ``filter_threshold=threshold``."""
     sampler.set_params(filter_threshold=threshold)
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # low acceptance: in the table
-        sampler.sample(len(labels), y=labels, random_state=seed)
-    return time.perf_counter() - start
+    return C.timed_sample(sampler, labels, seed)[2]
 
 
 def measure(sampler, n_per_class: int) -> dict:
@@ -55,8 +49,8 @@ def measure(sampler, n_per_class: int) -> dict:
     labels = np.repeat(sampler.classes_, n_per_class)
     plain, filtered = [], []
     for rep in range(REPEATS):  # the last draw is filtered: the threshold is back
-        plain.append(timed_sample(sampler, labels, None, rep))
-        filtered.append(timed_sample(sampler, labels, threshold, rep))
+        plain.append(seconds(sampler, labels, None, rep))
+        filtered.append(seconds(sampler, labels, threshold, rep))
     acceptance = dict(sampler.acceptance_rate_)  # of the last filtered draw
     t_plain, t_filt = statistics.median(plain), statistics.median(filtered)
     return {
