@@ -47,6 +47,8 @@ Seeds: in the standard budget the intra-patient generator of seed ``s`` is
 fitted with ``random_state=s`` (so the spread includes the generator's own
 training); inter-patient generators, and every generator of the smoke and
 quick budgets, are fitted once (seed 0) and only their draws vary.
+``--seeds`` chooses the seeds of both settings; without it the intra-patient
+setting runs :data:`INTRA_SEEDS` and the inter-patient one :data:`SEEDS`.
 
 Usage::
 
@@ -84,7 +86,7 @@ SEEDS = {
     "standard": [0, 1, 2, 3, 4],
     "full": [0, 1, 2, 3, 4],
 }
-#: Seeds of the intra-patient setting (the inter-patient one uses --seeds).
+#: Default seeds of the intra-patient setting (``--seeds`` sets both settings).
 INTRA_SEEDS = {"smoke": [0, 1], "quick": [0], "standard": [0, 1, 2], "full": [0, 1, 2]}
 #: Each minority class is raised to at least this many beats (None: "auto").
 TARGET = {"smoke": 300, "quick": 5_000, "standard": None, "full": None}
@@ -528,7 +530,9 @@ def main(argv=None) -> dict:
         "(default: all of them); a subset writes oversampling[_<setting>]_baselines "
         "(no generator) or _methods-<...>",
     )
-    args = C.finish_args(parser.parse_args(argv))
+    args = parser.parse_args(argv)
+    intra_seeds = args.seeds or INTRA_SEEDS[args.budget]  # before the defaults
+    args = C.finish_args(args)
     settings = [s for s in args.settings.split(",") if s]
     if not settings or set(settings) - set(SETTINGS):
         parser.error(f"--settings: choose from {SETTINGS}, got {args.settings!r}")
@@ -560,7 +564,7 @@ def main(argv=None) -> dict:
     report["generators_missing"] = missing
     results = {}
     if "intra-patient" in settings:
-        results["intra-patient"] = intra_patient(args, names, baselines)
+        results["intra-patient"] = intra_patient(args, names, baselines, intra_seeds)
     if "inter-patient" in settings:
         results["inter-patient"] = inter_patient(args, names, baselines)
     report["results"] = results
@@ -571,13 +575,13 @@ def main(argv=None) -> dict:
     return report.write(markdown)
 
 
-def intra_patient(args, names, baselines) -> dict:
+def intra_patient(args, names, baselines, seeds) -> dict:
     """Every method on the intra-patient split, the last epoch kept."""
     X, y, X_test, y_test, source = C.load_intra(args)
     return run_setting(
         "intra-patient",
         (X, y, X_test, y_test, None),
-        INTRA_SEEDS[args.budget],
+        seeds,
         source,
         "No validation set: the last epoch is kept.",
         args,

@@ -60,6 +60,20 @@ def test_baselines_of_one_setting(tmp_path):
     assert rep["generator_settings"] == {}
 
 
+def test_seeds_choose_the_intra_patient_seeds(tmp_path):
+    """--seeds is not overridden by the intra-patient default (smoke: 0, 1)."""
+    run = run_script(
+        "oversampling",
+        *("--budget", "smoke", "--settings", "intra-patient", "--methods", "none"),
+        *("--seeds", "3", "--out", str(tmp_path)),
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    rep = json.loads(
+        (tmp_path / "oversampling_intra-patient_baselines.json").read_text()
+    )
+    assert [r["seed"] for r in rep["results"]["intra-patient"]["runs"]] == [3]
+
+
 def test_resume_reads_the_finished_pipelines(tmp_path):
     results = "oversampling_intra-patient_baselines"
     first, second = run_twice_resumed(
