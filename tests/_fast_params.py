@@ -65,13 +65,13 @@ ADHERENCE_PARAMS: dict[str, dict] = {
     },
     # lr_g / lr_d halved from 1e-3 / 2e-3: on a second machine of the same
     # kind those rates failed this test with seeds 0, 1 and 2 (seed 0 fitted
-    # noise, mean adherence 0.46). Seed 1: at the halved rates (torch 2.13.0,
-    # numpy 2.4.6, scikit-learn 1.9.1, one or two threads alike) seed 0 lost
-    # V (rates N .93 S .15 V .00 F .77 Q 1.0, mean 0.57; CI failed on it) and
-    # seed 2 nearly lost F (.14, mean 0.71), while seed 1 kept every class
-    # (mean 0.89, F .57 the lowest) at 40 and 60 epochs alike. A TTS-CGAN
-    # this short can lose a class without a warning: the check shows that
-    # the model can learn the classes, not that every seed does.
+    # noise, mean adherence 0.46). random_state=1: at the halved rates (torch
+    # 2.13.0, numpy 2.4.6, scikit-learn 1.9.1; one or two threads give the
+    # same fit) seed 0 lost V (N .93 S .15 V .00 F .77 Q 1.0, mean 0.57; CI
+    # failed on it) and seed 2 nearly lost F (.14, mean 0.71), while seed 1
+    # kept every class (mean 0.89, F .57 the lowest) at 40 and 60 epochs. A
+    # TTS-CGAN this short can lose a class without a warning: the check shows
+    # that the model can learn the classes, not that every seed does.
     "TTSCGANSampler": {
         "n_epochs": 40,
         "batch_size": 32,
