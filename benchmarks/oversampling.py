@@ -531,11 +531,11 @@ def main(argv=None) -> dict:
         "(no generator) or _methods-<...>",
     )
     args = parser.parse_args(argv)
-    intra_seeds = args.seeds or INTRA_SEEDS[args.budget]  # before the defaults
-    args = C.finish_args(args)
     settings = [s for s in args.settings.split(",") if s]
     if not settings or set(settings) - set(SETTINGS):
         parser.error(f"--settings: choose from {SETTINGS}, got {args.settings!r}")
+    seeds = setting_seeds(args.seeds, args.budget, settings)  # before the defaults
+    args = C.finish_args(args)
     found, missing = M.generator_classes(args.budget)
     methods = (
         None if args.methods is None else [m for m in args.methods.split(",") if m]
@@ -547,6 +547,7 @@ def main(argv=None) -> dict:
                 f"--methods: unknown {unknown}; choose from {[*BASELINES, *found]}"
             )
     report = C.Report(results_name(settings, methods), args, argv, script=NAME)
+    report["seeds"] = sorted({s for run in seeds.values() for s in run})
     report["classifier"] = M.classifier_settings(args.budget)
     report["epochs"] = EPOCHS[args.budget]
     target = TARGET[args.budget]
@@ -564,7 +565,9 @@ def main(argv=None) -> dict:
     report["generators_missing"] = missing
     results = {}
     if "intra-patient" in settings:
-        results["intra-patient"] = intra_patient(args, names, baselines, intra_seeds)
+        results["intra-patient"] = intra_patient(
+            args, names, baselines, seeds["intra-patient"]
+        )
     if "inter-patient" in settings:
         results["inter-patient"] = inter_patient(args, names, baselines)
     report["results"] = results
@@ -573,6 +576,12 @@ def main(argv=None) -> dict:
     )
     report["goals"] = goals(results, names) if args.budget != "smoke" else {}
     return report.write(markdown)
+
+
+def setting_seeds(seeds, budget: str, settings) -> dict[str, list[int]]:
+    """The seeds each setting runs: ``--seeds`` for every setting, else its default."""
+    default = {"intra-patient": INTRA_SEEDS, "inter-patient": SEEDS}
+    return {s: list(seeds or default[s][budget]) for s in settings}
 
 
 def intra_patient(args, names, baselines, seeds) -> dict:

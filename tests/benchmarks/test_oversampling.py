@@ -72,6 +72,31 @@ def test_seeds_choose_the_intra_patient_seeds(tmp_path):
         (tmp_path / "oversampling_intra-patient_baselines.json").read_text()
     )
     assert [r["seed"] for r in rep["results"]["intra-patient"]["runs"]] == [3]
+    assert rep["seeds"] == [3]
+
+
+def test_the_header_names_the_seeds_the_run_used(tmp_path, monkeypatch):
+    """Without --seeds, an intra-patient run's header lists its own seeds."""
+    monkeypatch.setitem(O.INTRA_SEEDS, "smoke", [1])  # the inter default: 0, 1
+    rep = O.main(
+        ["--budget", "smoke", "--settings", "intra-patient", "--methods", "none"]
+        + ["--out", str(tmp_path)]
+    )
+    assert [r["seed"] for r in rep["results"]["intra-patient"]["runs"]] == [1]
+    assert rep["seeds"] == [1]
+
+
+def test_setting_seeds():
+    """Without --seeds, quick runs intra-patient on seed 0 and inter on 0-4."""
+    assert O.setting_seeds(None, "quick", ["intra-patient"]) == {"intra-patient": [0]}
+    assert O.setting_seeds(None, "quick", list(O.SETTINGS)) == {
+        "intra-patient": [0],
+        "inter-patient": [0, 1, 2, 3, 4],
+    }
+    assert O.setting_seeds([7], "quick", list(O.SETTINGS)) == {
+        "intra-patient": [7],
+        "inter-patient": [7],
+    }
 
 
 def test_resume_reads_the_finished_pipelines(tmp_path):
