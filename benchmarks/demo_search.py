@@ -98,6 +98,9 @@ VARIANTS = {
         ("+filter0.3", {"filter_threshold": 0.3}),
         ("+filter0.5", {}),
         ("+filter0.7", {"filter_threshold": 0.7}),
+        # guidance below 1 draws more varied beats, above 1 more typical ones
+        ("+filter0.5+guidance0.5", {"guidance_scale": 0.5}),
+        ("+filter0.5+guidance2", {"guidance_scale": 2.0}),
     ],
     "diffusion60": [("+filter0.5", {}), ("+filter0.7", {"filter_threshold": 0.7})],
 }
