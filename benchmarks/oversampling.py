@@ -569,7 +569,9 @@ def main(argv=None) -> dict:
             args, names, baselines, seeds["intra-patient"]
         )
     if "inter-patient" in settings:
-        results["inter-patient"] = inter_patient(args, names, baselines)
+        results["inter-patient"] = inter_patient(
+            args, names, baselines, seeds["inter-patient"]
+        )
     report["results"] = results
     report["resumed_jobs"] = C.count_resumed(
         [r for res in results.values() for r in res["runs"]]
@@ -599,7 +601,7 @@ def intra_patient(args, names, baselines, seeds) -> dict:
     )
 
 
-def inter_patient(args, names, baselines) -> dict:
+def inter_patient(args, names, baselines, seeds) -> dict:
     """Every method DS1 -> DS2, the epoch chosen on held-out DS1 records."""
     ds1, ds2, source = C.load_inter(args)
     tr, va, desc = C.ds1_validation_split(ds1)
@@ -607,7 +609,7 @@ def inter_patient(args, names, baselines) -> dict:
     return run_setting(
         "inter-patient",
         (ds1.data[tr], ds1.target[tr], ds2.data, ds2.target, valid),
-        args.seeds,
+        seeds,
         source,
         f"Epoch with the best macro-F1 on held-out DS1 patients kept ({desc}; "
         f"{len(va)} validation beats).",
